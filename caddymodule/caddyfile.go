@@ -1,0 +1,119 @@
+package caddymodule
+
+import (
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+)
+
+func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
+	m := new(Handler)
+	err := m.UnmarshalCaddyfile(h.Dispenser)
+	return m, err
+}
+
+// UnmarshalCaddyfile sets up the handler from Caddyfile tokens:
+//
+//	cookie_consent [<matcher>] {
+//		site_name <name>
+//		secret <key>
+//		policy_version <version>
+//		rule <host[/path]> <category>
+//		inline_rule <code substring> <category>
+//		cookie <name> <category> [prefix]
+//		necessary_cookies <name...>
+//		scrub_request_cookies
+//		accept_max_age <duration>
+//		reject_max_age <duration>
+//		cookie_table_path <path>
+//		welsh_paths <prefix...>
+//		text <locale> <key> <text>
+//	}
+func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	d.Next() // directive name
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	for d.NextBlock(0) {
+		switch d.Val() {
+		case "site_name", "secret", "policy_version", "cookie_table_path":
+			name := d.Val()
+			var v string
+			if !d.Args(&v) || d.NextArg() {
+				return d.ArgErr()
+			}
+			switch name {
+			case "site_name":
+				h.SiteName = v
+			case "secret":
+				h.Secret = v
+			case "policy_version":
+				h.PolicyVersion = v
+			case "cookie_table_path":
+				h.CookieTablePath = v
+			}
+		case "rule", "inline_rule":
+			inline := d.Val() == "inline_rule"
+			var match, cat string
+			if !d.Args(&match, &cat) || d.NextArg() {
+				return d.ArgErr()
+			}
+			h.Rules = append(h.Rules, Rule{Match: match, Category: cat, Inline: inline})
+		case "cookie":
+			args := d.RemainingArgs()
+			if len(args) < 2 || len(args) > 3 || (len(args) == 3 && args[2] != "prefix") {
+				return d.Errf("usage: cookie <name> <category> [prefix]")
+			}
+			h.Cookies = append(h.Cookies, SiteCookie{Name: args[0], Category: args[1], Prefix: len(args) == 3})
+		case "necessary_cookies":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.ArgErr()
+			}
+			h.NecessaryCookies = append(h.NecessaryCookies, args...)
+		case "scrub_request_cookies":
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+			h.ScrubRequestCookies = true
+		case "accept_max_age", "reject_max_age":
+			name := d.Val()
+			var v string
+			if !d.Args(&v) || d.NextArg() {
+				return d.ArgErr()
+			}
+			dur, err := caddy.ParseDuration(v)
+			if err != nil {
+				return d.Errf("%s: %v", name, err)
+			}
+			if name == "accept_max_age" {
+				h.AcceptMaxAge = caddy.Duration(dur)
+			} else {
+				h.RejectMaxAge = caddy.Duration(dur)
+			}
+		case "welsh_paths":
+			h.WelshPaths = d.RemainingArgs()
+			if len(h.WelshPaths) == 0 {
+				return d.ArgErr()
+			}
+		case "text":
+			var loc, key, val string
+			if !d.Args(&loc, &key, &val) || d.NextArg() {
+				return d.ArgErr()
+			}
+			if h.Text == nil {
+				h.Text = map[string]map[string]string{}
+			}
+			if h.Text[loc] == nil {
+				h.Text[loc] = map[string]string{}
+			}
+			h.Text[loc][key] = val
+		default:
+			return d.Errf("unrecognized subdirective %q", d.Val())
+		}
+	}
+	return nil
+}
+
+var _ caddyfile.Unmarshaler = (*Handler)(nil)

@@ -1,0 +1,255 @@
+// Package caddymodule is the Caddy glue for consentgate: the
+// http.handlers.cookie_consent handler. It wires the catalogue, the consent
+// cookie, the rewriter and the banner together and holds no logic of its own
+// beyond HTTP.
+package caddymodule
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/consentgate/consentgate/banner"
+	"github.com/consentgate/consentgate/consent"
+	"github.com/consentgate/consentgate/trackers"
+)
+
+func init() {
+	caddy.RegisterModule(Handler{})
+	httpcaddyfile.RegisterHandlerDirective("cookie_consent", parseCaddyfile)
+	// After encode, so that encode compresses the rewritten page once.
+	httpcaddyfile.RegisterDirectiveOrder("cookie_consent", httpcaddyfile.After, "encode")
+}
+
+// Prefix is where the handler serves its own endpoints.
+const Prefix = "/_consent"
+
+// Handler puts cookie consent in front of a site: it neutralises tracker
+// elements in HTML responses until the visitor consents, removes tracker
+// Set-Cookie headers, injects the banner and records choices.
+type Handler struct {
+	// SiteName is shown in the banner title ("Cookies on <site_name>").
+	SiteName string `json:"site_name,omitempty"`
+	// Secret signs the consent cookie (at least 16 bytes; placeholders such
+	// as {env.CONSENT_SECRET} are expanded). Nodes serving one site must share
+	// it. When empty, a random key is kept in Caddy's data directory.
+	Secret string `json:"secret,omitempty"`
+	// PolicyVersion is mixed into the derived policy version; change it to
+	// ask every visitor again. Catalogue or config changes re-prompt anyway.
+	PolicyVersion string `json:"policy_version,omitempty"`
+	// Rules add site-specific trackers: a host or host/path prefix, or an
+	// inline-script signature, and its category.
+	Rules []Rule `json:"rules,omitempty"`
+	// Cookies declares the site's own non-essential cookies, so their
+	// Set-Cookie is held back until consent.
+	Cookies []SiteCookie `json:"cookies,omitempty"`
+	// NecessaryCookies are strictly necessary first-party cookies that are
+	// never touched, even if a catalogue entry would match their name.
+	NecessaryCookies []string `json:"necessary_cookies,omitempty"`
+	// ScrubRequestCookies removes non-consented tracker cookies from the
+	// Cookie header sent to the next handler, so the origin never sees them.
+	ScrubRequestCookies bool `json:"scrub_request_cookies,omitempty"`
+	// AcceptMaxAge and RejectMaxAge bound how long a choice is kept
+	// (defaults 12 and 6 months; capped at 13 months).
+	AcceptMaxAge caddy.Duration `json:"accept_max_age,omitempty"`
+	RejectMaxAge caddy.Duration `json:"reject_max_age,omitempty"`
+	// CookieTablePath is where the banner links to the cookie table
+	// (default /_consent/cookies, which this handler serves).
+	CookieTablePath string `json:"cookie_table_path,omitempty"`
+	// WelshPaths are path prefixes served in Welsh (default /cy/). Pages
+	// with <html lang="cy"> get Welsh anyway.
+	WelshPaths []string `json:"welsh_paths,omitempty"`
+	// Text overrides built-in wording: locale → key → text.
+	Text map[string]map[string]string `json:"text,omitempty"`
+
+	catalogue   *trackers.Catalogue
+	codec       *consent.Codec
+	policy      consent.Policy
+	texts       map[string]*banner.Text
+	providers   map[trackers.Category][]string
+	necessary   map[string]bool
+	siteCookies []SiteCookie
+	logger      *zap.Logger
+}
+
+// Rule is a site-specific tracker rule.
+type Rule struct {
+	// Match is a host ("maps.google.com"), host and path prefix
+	// ("example.com/embed/"), or with Inline an inline-code substring.
+	Match    string `json:"match"`
+	Category string `json:"category"`
+	Inline   bool   `json:"inline,omitempty"`
+}
+
+// SiteCookie is a non-essential cookie the site itself sets.
+type SiteCookie struct {
+	Name     string `json:"name"`
+	Category string `json:"category"`
+	Prefix   bool   `json:"prefix,omitempty"`
+}
+
+// CaddyModule returns the Caddy module information.
+func (Handler) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "http.handlers.cookie_consent",
+		New: func() caddy.Module { return new(Handler) },
+	}
+}
+
+const month = 30 * 24 * time.Hour
+
+// Provision sets up the handler.
+func (h *Handler) Provision(ctx caddy.Context) error {
+	h.logger = ctx.Logger()
+	if h.SiteName == "" {
+		h.SiteName = "this website"
+	}
+	if h.CookieTablePath == "" {
+		h.CookieTablePath = Prefix + "/cookies"
+	}
+	if h.WelshPaths == nil {
+		h.WelshPaths = []string{"/cy/"}
+	}
+	rules := make([]trackers.Rule, len(h.Rules))
+	for i, r := range h.Rules {
+		rules[i] = trackers.Rule{Pattern: r.Match, Category: trackers.Category(r.Category), Inline: r.Inline}
+	}
+	cat, err := trackers.New(trackers.Builtin, rules)
+	if err != nil {
+		return fmt.Errorf("cookie_consent: rules: %w", err)
+	}
+	h.catalogue = cat
+	h.providers = map[trackers.Category][]string{}
+	for _, v := range cat.Vendors() {
+		if !slices.Contains(h.providers[v.Category], v.Name) && !strings.HasPrefix(v.ID, "site:") {
+			h.providers[v.Category] = append(h.providers[v.Category], v.Name)
+		}
+	}
+	h.necessary = map[string]bool{}
+	for _, n := range h.NecessaryCookies {
+		h.necessary[n] = true
+	}
+	h.siteCookies = h.Cookies
+
+	key, err := h.signingKey()
+	if err != nil {
+		return err
+	}
+	if h.codec, err = consent.NewCodec(key); err != nil {
+		return fmt.Errorf("cookie_consent: secret: %w", err)
+	}
+	h.policy = consent.Policy{
+		Version:      h.derivePolicyVersion(),
+		AcceptMaxAge: durationOr(h.AcceptMaxAge, 12*month),
+		RejectMaxAge: durationOr(h.RejectMaxAge, 6*month),
+	}
+	h.texts = map[string]*banner.Text{}
+	for _, loc := range banner.Locales {
+		t, err := banner.LoadText(loc, h.Text[loc])
+		if err != nil {
+			return fmt.Errorf("cookie_consent: text: %w", err)
+		}
+		h.texts[loc] = t
+	}
+	return nil
+}
+
+// Validate checks the configuration.
+func (h *Handler) Validate() error {
+	for _, c := range h.Cookies {
+		if !trackers.Category(c.Category).Valid() {
+			return fmt.Errorf("cookie_consent: cookie %q: unknown category %q (want one of %v)", c.Name, c.Category, trackers.Categories)
+		}
+	}
+	for loc := range h.Text {
+		if !slices.Contains(banner.Locales, loc) {
+			return fmt.Errorf("cookie_consent: text: unknown locale %q (want one of %v)", loc, banner.Locales)
+		}
+	}
+	for _, d := range []struct {
+		name string
+		v    caddy.Duration
+	}{{"accept_max_age", h.AcceptMaxAge}, {"reject_max_age", h.RejectMaxAge}} {
+		if time.Duration(d.v) > consent.MaxAge || d.v < 0 {
+			return fmt.Errorf("cookie_consent: %s: %v is over the 13-month cap", d.name, time.Duration(d.v))
+		}
+	}
+	if !strings.HasPrefix(h.CookieTablePath, "/") {
+		return fmt.Errorf("cookie_consent: cookie_table_path %q must be a path starting with /", h.CookieTablePath)
+	}
+	return nil
+}
+
+func durationOr(d caddy.Duration, def time.Duration) time.Duration {
+	if d > 0 {
+		return time.Duration(d)
+	}
+	return def
+}
+
+// signingKey returns the configured secret, or a random key persisted in
+// Caddy's data directory so that restarts keep visitors' choices.
+func (h *Handler) signingKey() ([]byte, error) {
+	if h.Secret != "" {
+		s := caddy.NewReplacer().ReplaceAll(h.Secret, "")
+		if len(s) < 16 {
+			return nil, errors.New("cookie_consent: secret: must be at least 16 characters")
+		}
+		return []byte(s), nil
+	}
+	path := filepath.Join(caddy.AppDataDir(), "consentgate", "cookie-signing.key")
+	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
+		return b, nil
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("cookie_consent: read signing key %s: %w", path, err)
+	}
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	b = []byte(hex.EncodeToString(b))
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("cookie_consent: signing key dir: %w", err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return nil, fmt.Errorf("cookie_consent: write signing key %s: %w", path, err)
+	}
+	h.logger.Info("generated consent cookie signing key; set `secret` to share it between nodes", zap.String("path", path))
+	return b, nil
+}
+
+// derivePolicyVersion hashes everything a visitor consents to: the
+// catalogue's vendors, categories and cookies and the site's own rules, so a
+// new tracker or cookie asks every visitor again.
+func (h *Handler) derivePolicyVersion() string {
+	s := sha256.New()
+	fmt.Fprintf(s, "%s\n", h.PolicyVersion)
+	for _, v := range h.catalogue.Vendors() {
+		fmt.Fprintf(s, "%s|%s|%v|%v\n", v.ID, v.Category, v.Hosts, v.Paths)
+		for _, c := range v.Cookies {
+			fmt.Fprintf(s, " %s|%v\n", c.Name, c.Prefix)
+		}
+	}
+	for _, c := range h.Cookies {
+		fmt.Fprintf(s, "site %s|%s|%v\n", c.Name, c.Category, c.Prefix)
+	}
+	return hex.EncodeToString(s.Sum(nil))[:10]
+}
+
+// Interface guards
+var (
+	_ caddy.Provisioner           = (*Handler)(nil)
+	_ caddy.Validator             = (*Handler)(nil)
+	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
+)

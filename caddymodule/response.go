@@ -1,0 +1,193 @@
+package caddymodule
+
+import (
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/consentgate/consentgate/rewrite"
+)
+
+// mode is what the wrapper does with a response, decided once in WriteHeader.
+type mode int
+
+const (
+	undecided   mode = iota
+	passThrough      // not ours to touch: bytes go straight to the client
+	headersOnly      // HEAD, 204, 304: fix headers, no body to rewrite
+	rewriting        // HTML: decode, rewrite, inject
+)
+
+// responseWriter decides per response whether to rewrite, and in rewrite
+// mode holds the status line back until the first rewritten byte, so that
+// an undecodable body can still become a clean 502.
+type responseWriter struct {
+	*caddyhttp.ResponseWriterWrapper
+	h    *Handler
+	req  *http.Request
+	v    visitor
+	mode mode
+
+	status    int
+	committed bool // status line sent downstream
+	rw        *rewrite.Rewriter
+}
+
+// WriteHeader decides what happens to the response.
+func (w *responseWriter) WriteHeader(status int) {
+	if w.mode != undecided {
+		return
+	}
+	if status >= 100 && status < 200 && status != http.StatusSwitchingProtocols {
+		w.ResponseWriterWrapper.WriteHeader(status)
+		return
+	}
+	hdr := w.Header()
+	w.h.filterSetCookie(hdr, w.v)
+	w.status = status
+	w.mode = w.decide(status, hdr)
+	switch w.mode {
+	case rewriting:
+		enc := strings.ToLower(strings.TrimSpace(hdr.Get("Content-Encoding")))
+		w.rw = w.h.newRewriter(w, enc)
+		hdr.Del("Content-Length")
+		hdr.Del("Content-Encoding")
+		hdr.Del("ETag")
+		hdr.Del("Accept-Ranges")
+		hdr.Add("Vary", "Cookie")
+		return // committed with the first byte
+	case headersOnly:
+		if isHTML(hdr) {
+			hdr.Del("Content-Length")
+			hdr.Del("ETag")
+			hdr.Add("Vary", "Cookie")
+		}
+	}
+	w.commit()
+}
+
+func (w *responseWriter) decide(status int, hdr http.Header) mode {
+	switch {
+	case w.req.Method == http.MethodHead || status == http.StatusNoContent || status == http.StatusNotModified:
+		return headersOnly
+	case status == http.StatusSwitchingProtocols || status == http.StatusPartialContent || hdr.Get("Content-Range") != "":
+		return passThrough
+	case !isHTML(hdr):
+		return passThrough
+	case strings.Contains(strings.ToLower(hdr.Get("Cache-Control")), "no-transform"):
+		return passThrough
+	}
+	enc := strings.ToLower(strings.TrimSpace(hdr.Get("Content-Encoding")))
+	if _, ok := decoders[enc]; !ok {
+		w.h.logger.Warn("HTML in an encoding the rewriter cannot decode passed through unchanged",
+			zap.String("content_encoding", enc), zap.String("path", w.req.URL.Path))
+		return passThrough
+	}
+	_, params, _ := mime.ParseMediaType(hdr.Get("Content-Type"))
+	if cs := strings.ToLower(params["charset"]); strings.HasPrefix(cs, "utf-16") || strings.HasPrefix(cs, "utf-32") {
+		w.h.logger.Warn("HTML in a non-ASCII-compatible charset passed through unchanged",
+			zap.String("charset", cs), zap.String("path", w.req.URL.Path))
+		return passThrough
+	}
+	return rewriting
+}
+
+func isHTML(hdr http.Header) bool {
+	mt, _, _ := mime.ParseMediaType(hdr.Get("Content-Type"))
+	return mt == "text/html" || mt == "application/xhtml+xml"
+}
+
+func (w *responseWriter) commit() {
+	if !w.committed {
+		w.committed = true
+		w.ResponseWriterWrapper.WriteHeader(w.status)
+	}
+}
+
+// Write rewrites or passes p on.
+func (w *responseWriter) Write(p []byte) (int, error) {
+	if w.mode == undecided {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.mode == rewriting {
+		return w.rw.Write(p)
+	}
+	return w.ResponseWriterWrapper.Write(p)
+}
+
+// ReadFrom keeps file_server's sendfile path for responses passed through
+// and routes rewritten ones through Write.
+func (w *responseWriter) ReadFrom(r io.Reader) (int64, error) {
+	if w.mode == undecided {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.mode == rewriting {
+		return io.Copy(writerOnly{w}, r)
+	}
+	return w.ResponseWriterWrapper.ReadFrom(r)
+}
+
+// FlushError flushes what has been rewritten so far; before the header
+// decision there is nothing to flush.
+func (w *responseWriter) FlushError() error {
+	switch w.mode {
+	case undecided:
+		return nil
+	case rewriting:
+		if err := w.rw.Flush(); err != nil {
+			return err
+		}
+		if !w.committed {
+			return nil
+		}
+	}
+	return http.NewResponseController(w.ResponseWriterWrapper).Flush()
+}
+
+// finish ends the rewrite once next has returned. An undecodable body that
+// produced no output becomes a 502 for handle_errors; after output has
+// started the error can only be logged.
+func (w *responseWriter) finish() error {
+	if w.mode != rewriting {
+		return nil
+	}
+	err := w.rw.Close()
+	if err == nil {
+		w.commit()
+		return nil
+	}
+	if !w.committed {
+		hdr := w.Header()
+		for _, k := range []string{"Content-Type", "Vary", "Set-Cookie", "Last-Modified", "Cache-Control"} {
+			hdr.Del(k)
+		}
+		return caddyhttp.Error(http.StatusBadGateway, fmt.Errorf("cookie_consent: upstream HTML: %w", err))
+	}
+	w.h.logger.Error("HTML response ended in error; the page was sent as far as it could be decoded",
+		zap.String("path", w.req.URL.Path), zap.Error(err))
+	return nil
+}
+
+// bodyWriter receives rewritten bytes and sends the status line first.
+type bodyWriter struct{ w *responseWriter }
+
+func (b bodyWriter) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	b.w.commit()
+	return b.w.ResponseWriterWrapper.Write(p)
+}
+
+// writerOnly hides ReadFrom so io.Copy uses Write.
+type writerOnly struct{ io.Writer }
+
+var (
+	_ http.ResponseWriter = (*responseWriter)(nil)
+	_ io.ReaderFrom       = (*responseWriter)(nil)
+)

@@ -1,0 +1,90 @@
+package caddymodule
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/consentgate/consentgate/banner"
+	"github.com/consentgate/consentgate/rewrite"
+	"github.com/consentgate/consentgate/trackers"
+)
+
+// ServeHTTP serves the consent endpoints itself and wraps every other
+// response so that HTML is rewritten on its way out.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	if strings.HasPrefix(r.URL.Path, Prefix+"/") {
+		return h.serveEndpoint(w, r)
+	}
+	v := h.visitorOf(r)
+	if h.ScrubRequestCookies {
+		h.scrubCookieHeader(r, v)
+	}
+	if isUpgrade(r) {
+		return next.ServeHTTP(w, r)
+	}
+	limitAcceptEncoding(r)
+	rw := &responseWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, h: h, req: r, v: v}
+	err := next.ServeHTTP(rw, r)
+	if err != nil {
+		if rw.rw != nil {
+			rw.rw.Abort()
+		}
+		return err
+	}
+	return rw.finish()
+}
+
+func isUpgrade(r *http.Request) bool {
+	return r.Header.Get("Upgrade") != "" && strings.Contains(strings.ToLower(r.Header.Get("Connection")), "upgrade")
+}
+
+// limitAcceptEncoding asks upstream only for encodings the rewriter can
+// decode. Page requests ask for identity: decoding and re-encoding costs more
+// than letting Caddy's encode compress once.
+func limitAcceptEncoding(r *http.Request) {
+	ae := r.Header.Get("Accept-Encoding")
+	if ae == "" {
+		return
+	}
+	if strings.Contains(r.Header.Get("Accept"), "text/html") {
+		r.Header.Set("Accept-Encoding", "identity")
+		return
+	}
+	var keep []string
+	for part := range strings.SplitSeq(ae, ",") {
+		name, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if _, ok := decoders[strings.ToLower(strings.TrimSpace(name))]; ok {
+			keep = append(keep, strings.TrimSpace(part))
+		}
+	}
+	if len(keep) == 0 {
+		r.Header.Set("Accept-Encoding", "identity")
+		return
+	}
+	r.Header.Set("Accept-Encoding", strings.Join(keep, ", "))
+}
+
+// newRewriter builds the rewriter for one HTML response in content encoding enc.
+func (h *Handler) newRewriter(w *responseWriter, enc string) *rewrite.Rewriter {
+	v, r := w.v, w.req
+	returnTo := r.URL.RequestURI()
+	head := banner.Head(h.page(v, "en", returnTo))
+	opts := rewrite.Options{
+		Catalogue:  h.catalogue,
+		Allowed:    v.allows,
+		HeadInject: head,
+		BodyInject: func(lang string) []byte {
+			return banner.Body(h.page(v, h.locale(r.URL.Path, lang), returnTo))
+		},
+		Decode: decoders[enc],
+		OnNeutralise: func(vd *trackers.Vendor) {
+			if ce := h.logger.Check(zap.DebugLevel, "neutralised"); ce != nil {
+				ce.Write(zap.String("vendor", vd.ID), zap.String("path", r.URL.Path))
+			}
+		},
+	}
+	return rewrite.New(bodyWriter{w}, opts)
+}

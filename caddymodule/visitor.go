@@ -1,0 +1,85 @@
+package caddymodule
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/consentgate/consentgate/banner"
+	"github.com/consentgate/consentgate/consent"
+	"github.com/consentgate/consentgate/trackers"
+)
+
+// visitor is what the handler knows of the person making a request.
+type visitor struct {
+	decision consent.Decision // zero ID when there is no valid cookie
+	decided  bool             // a current choice: made under this policy version, not expired
+	gpc      bool             // Sec-GPC: 1
+}
+
+// allows reports whether the visitor has consented to c.
+func (v visitor) allows(c trackers.Category) bool {
+	return c == trackers.Necessary || v.decided && v.decision.Allows(c)
+}
+
+// visitorOf reads the consent cookie. A cookie that is forged, from an older
+// policy or expired counts as no choice, but its consent ID is kept so a
+// renewed choice continues the same record history.
+func (h *Handler) visitorOf(r *http.Request) visitor {
+	v := visitor{gpc: r.Header.Get("Sec-GPC") == "1"}
+	c, err := r.Cookie(consent.CookieName)
+	if err != nil {
+		return v
+	}
+	d, err := h.codec.Decode(c.Value)
+	if err != nil {
+		return v
+	}
+	v.decision = d
+	v.decided = h.policy.Current(d, time.Now())
+	return v
+}
+
+// locale picks the banner language from the path, then the page's own lang.
+func (h *Handler) locale(path, pageLang string) string {
+	for _, p := range h.WelshPaths {
+		if strings.HasPrefix(path, p) || path+"/" == p {
+			return "cy"
+		}
+	}
+	if l := strings.ToLower(pageLang); l == "cy" || strings.HasPrefix(l, "cy-") {
+		return "cy"
+	}
+	return "en"
+}
+
+// page builds the banner's view of a visitor.
+func (h *Handler) page(v visitor, locale, returnTo string) banner.Page {
+	t := h.texts[locale]
+	p := banner.Page{
+		Locale: locale, Text: t, Site: h.SiteName, Prefix: Prefix,
+		CookieTable: h.CookieTablePath, ReturnTo: returnTo,
+		Decided: v.decided, ConsentID: v.decision.ID, GPC: v.gpc,
+	}
+	if !v.decided {
+		p.ConsentID = ""
+	}
+	for _, c := range trackers.Categories {
+		ct := t.Categories[string(c)]
+		p.Categories = append(p.Categories, banner.Category{
+			ID: string(c), Name: ct.Name, Desc: ct.Desc,
+			Providers: h.providers[c], Checked: v.decided && v.decision.Allows(c),
+		})
+	}
+	return p
+}
+
+// safeReturn accepts only a same-origin absolute path, so the forms cannot
+// be used to redirect visitors elsewhere.
+func safeReturn(s string) string {
+	if s == "" || s[0] != '/' || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") ||
+		strings.ContainsAny(s, "\r\n\t\\") || len(s) > 2048 {
+		return "/"
+	}
+	return s
+}

@@ -1,0 +1,178 @@
+// Package consent encodes and verifies the consent cookie: a random consent
+// ID, the categories granted, the policy version the visitor saw and when
+// they chose, signed with an HMAC key so that every node sharing the key
+// accepts the cookie and nobody can forge one.
+package consent
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/consentgate/consentgate/trackers"
+)
+
+// CookieName is the name of the consent cookie.
+const CookieName = "consentgate"
+
+// MaxAge is the hard cap on any stored choice: ICO guidance and the CNIL's
+// 13 months.
+const MaxAge = 13 * 30 * 24 * time.Hour
+
+// Decision is one visitor's stored choice.
+type Decision struct {
+	ID      string // random 128-bit consent ID, shown to the visitor
+	Granted []trackers.Category
+	Version string // policy version the visitor chose under
+	Time    time.Time
+}
+
+// Allows reports whether the decision grants category c. Strictly necessary
+// is always allowed.
+func (d Decision) Allows(c trackers.Category) bool {
+	return c == trackers.Necessary || slices.Contains(d.Granted, c)
+}
+
+// All reports whether every choosable category is granted.
+func (d Decision) All() bool {
+	for _, c := range trackers.Categories {
+		if !d.Allows(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// NewID returns a fresh random 128-bit consent ID.
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+}
+
+// ValidID reports whether s has the shape of a consent ID.
+func ValidID(s string) bool {
+	if len(s) != 26 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '2' && r <= '7') {
+			return false
+		}
+	}
+	return true
+}
+
+// Codec signs and verifies consent cookie values.
+type Codec struct {
+	key []byte
+}
+
+// NewCodec returns a Codec using key, which must be at least 16 bytes.
+func NewCodec(key []byte) (*Codec, error) {
+	if len(key) < 16 {
+		return nil, fmt.Errorf("consent: signing key is %d bytes, want at least 16", len(key))
+	}
+	return &Codec{key: slices.Clone(key)}, nil
+}
+
+// Encode returns the cookie value for d: "1.<id>.<bits>.<version>.<unix>.<mac>".
+func (c *Codec) Encode(d Decision) string {
+	payload := fmt.Sprintf("1.%s.%x.%s.%d", d.ID, bits(d.Granted), d.Version, d.Time.Unix())
+	return payload + "." + c.mac(payload)
+}
+
+// Errors Decode reports; any of them means "ask the visitor again".
+var (
+	ErrMalformed = errors.New("consent: malformed cookie")
+	ErrSignature = errors.New("consent: bad signature")
+)
+
+// Decode verifies and parses a cookie value.
+func (c *Codec) Decode(value string) (Decision, error) {
+	if len(value) > 200 {
+		return Decision{}, ErrMalformed
+	}
+	i := strings.LastIndexByte(value, '.')
+	if i < 0 {
+		return Decision{}, ErrMalformed
+	}
+	payload, sig := value[:i], value[i+1:]
+	if !hmac.Equal([]byte(sig), []byte(c.mac(payload))) {
+		return Decision{}, ErrSignature
+	}
+	f := strings.Split(payload, ".")
+	if len(f) != 5 || f[0] != "1" || !ValidID(f[1]) {
+		return Decision{}, ErrMalformed
+	}
+	b, err := strconv.ParseUint(f[2], 16, 8)
+	if err != nil {
+		return Decision{}, ErrMalformed
+	}
+	ts, err := strconv.ParseInt(f[4], 10, 64)
+	if err != nil {
+		return Decision{}, ErrMalformed
+	}
+	return Decision{ID: f[1], Granted: fromBits(b), Version: f[3], Time: time.Unix(ts, 0).UTC()}, nil
+}
+
+func (c *Codec) mac(payload string) string {
+	m := hmac.New(sha256.New, c.key)
+	m.Write([]byte(payload))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+func bits(cats []trackers.Category) uint64 {
+	var b uint64
+	for i, c := range trackers.Categories {
+		if slices.Contains(cats, c) {
+			b |= 1 << i
+		}
+	}
+	return b
+}
+
+func fromBits(b uint64) []trackers.Category {
+	var out []trackers.Category
+	for i, c := range trackers.Categories {
+		if b&(1<<i) != 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Policy decides how long a stored choice lasts and which version is current.
+type Policy struct {
+	Version      string
+	AcceptMaxAge time.Duration // default 12 months
+	RejectMaxAge time.Duration // default 6 months
+}
+
+// MaxAgeFor returns how long d should be kept, capped at MaxAge. A choice that
+// grants anything counts as an acceptance.
+func (p Policy) MaxAgeFor(d Decision) time.Duration {
+	age := p.RejectMaxAge
+	if len(d.Granted) > 0 {
+		age = p.AcceptMaxAge
+	}
+	return min(age, MaxAge)
+}
+
+// Current reports whether a decoded decision still stands at time now: made
+// under the current policy version and not expired.
+func (p Policy) Current(d Decision, now time.Time) bool {
+	if d.Version != p.Version {
+		return false
+	}
+	age := now.Sub(d.Time)
+	return age >= -time.Hour && age < p.MaxAgeFor(d)
+}

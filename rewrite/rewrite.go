@@ -1,0 +1,466 @@
+// Package rewrite neutralises tracker elements in an HTML stream. It copies
+// the tokenizer's raw bytes through untouched and edits only the start tags of
+// elements that load a tracker the visitor has not consented to, so a page is
+// never re-serialised and never buffered whole.
+package rewrite
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"iter"
+	"strings"
+
+	"golang.org/x/net/html"
+
+	"github.com/consentgate/consentgate/trackers"
+)
+
+// DefaultMaxToken bounds the bytes held for one token (a tag or a run of
+// text). Larger tokens are passed through in pieces, so memory per response
+// stays bounded whatever the page.
+const DefaultMaxToken = 1 << 20
+
+// Options configure a Rewriter.
+type Options struct {
+	Catalogue *trackers.Catalogue
+	// Allowed reports whether the visitor has consented to a category;
+	// elements of allowed categories pass untouched. Nil allows nothing.
+	Allowed func(trackers.Category) bool
+	// HeadInject is written right after the <head> start tag (or before the
+	// first element that implies one), before any page script can run.
+	HeadInject []byte
+	// BodyInject returns what to write before the first </body>, or at the
+	// end; lang is the <html lang> attribute, so the banner can match the
+	// page's language.
+	BodyInject func(lang string) []byte
+	// Decode, when set, wraps the incoming byte stream (content decoding).
+	Decode func(io.Reader) (io.Reader, error)
+	// MaxToken overrides DefaultMaxToken.
+	MaxToken int
+	// OnNeutralise is called once per element made inert.
+	OnNeutralise func(v *trackers.Vendor)
+}
+
+// Rewriter is an io.WriteCloser that rewrites the HTML written to it and
+// writes the result to its destination. The push-style Write is bridged to
+// the pull-style tokenizer with a coroutine (iter.Pull), not a goroutine.
+type Rewriter struct {
+	opts Options
+	out  *bufio.Writer
+
+	next func() (struct{}, bool)
+	stop func()
+	in   []byte // the chunk being consumed by the tokenizer
+	eof  bool   // Close was called: the source is exhausted
+	done bool   // the coroutine has returned
+	err  error  // a decode error, reported by Write or Close
+
+	headDone, bodyDone bool
+	held               []byte // an inline <script> start tag awaiting its text
+	rawCtx             string // the raw-text element whose text comes next
+	lang               string // the <html lang> attribute
+	heldAttrs          []attr
+	heldNameEnd        int
+}
+
+var errAborted = errors.New("rewrite: aborted")
+
+// New returns a Rewriter writing to dst.
+func New(dst io.Writer, opts Options) *Rewriter {
+	if opts.MaxToken <= 0 {
+		opts.MaxToken = DefaultMaxToken
+	}
+	if opts.Allowed == nil {
+		opts.Allowed = func(trackers.Category) bool { return false }
+	}
+	r := &Rewriter{opts: opts, out: bufio.NewWriterSize(dst, 16<<10)}
+	r.next, r.stop = iter.Pull(r.run)
+	return r
+}
+
+// Write rewrites p. It returns an error if the content could not be decoded;
+// everything decoded so far has then been written.
+func (r *Rewriter) Write(p []byte) (int, error) {
+	if r.done {
+		if r.err != nil {
+			return 0, r.err
+		}
+		return 0, errors.New("rewrite: write after close")
+	}
+	r.in = p
+	if _, ok := r.next(); !ok {
+		r.done = true
+	}
+	r.in = nil
+	if err := r.out.Flush(); err != nil {
+		r.Abort()
+		return 0, err
+	}
+	if r.err != nil {
+		return len(p), r.err
+	}
+	return len(p), nil
+}
+
+// Flush writes out everything rewritten so far. At most the element being
+// classified is held back.
+func (r *Rewriter) Flush() error { return r.out.Flush() }
+
+// Close ends the input, writes what remains (injecting the banner at the end
+// if the page had no </body>) and reports any decode error.
+func (r *Rewriter) Close() error {
+	if !r.done {
+		r.eof = true
+		for !r.done {
+			if _, ok := r.next(); !ok {
+				r.done = true
+			}
+		}
+	}
+	r.stop()
+	if err := r.out.Flush(); err != nil {
+		return err
+	}
+	return r.err
+}
+
+// Abort releases the coroutine without writing more, for a response the
+// client has gone away from.
+func (r *Rewriter) Abort() {
+	r.done = true
+	r.stop()
+}
+
+// chunkSource is the tokenizer's io.Reader: it hands over the current chunk
+// and, when that is used up, suspends the coroutine until the next Write.
+type chunkSource struct {
+	r     *Rewriter
+	yield func(struct{}) bool
+}
+
+func (s *chunkSource) Read(p []byte) (int, error) {
+	for len(s.r.in) == 0 {
+		if s.r.eof {
+			return 0, io.EOF
+		}
+		if !s.yield(struct{}{}) {
+			return 0, errAborted
+		}
+	}
+	n := copy(p, s.r.in)
+	s.r.in = s.r.in[n:]
+	return n, nil
+}
+
+func (r *Rewriter) run(yield func(struct{}) bool) {
+	var src io.Reader = &chunkSource{r: r, yield: yield}
+	if r.opts.Decode != nil {
+		d, err := r.opts.Decode(src)
+		if err != nil {
+			r.err = err
+			return
+		}
+		src = d
+		if c, ok := d.(io.Closer); ok {
+			defer c.Close()
+		}
+	}
+	z := html.NewTokenizer(src)
+	for {
+		err := r.tokens(z)
+		switch {
+		case errors.Is(err, html.ErrBufferExceeded):
+			if r.rawCtx != "" {
+				z = html.NewTokenizerFragment(src, r.rawCtx)
+				r.rawCtx = ""
+			} else {
+				z = html.NewTokenizer(src)
+			}
+		case err == io.EOF:
+			r.injectBody()
+			return
+		default:
+			if err != errAborted {
+				r.err = err
+			}
+			return
+		}
+	}
+}
+
+// tokens runs the tokenizer loop until an error token, copying raw bytes
+// through and acting only where a rule fires.
+func (r *Rewriter) tokens(z *html.Tokenizer) error {
+	z.SetMaxBuf(r.opts.MaxToken)
+	for {
+		tt := z.Next()
+		raw := z.Raw()
+		rawCtx := r.rawCtx
+		r.rawCtx = ""
+		if tt == html.ErrorToken {
+			if errors.Is(z.Err(), html.ErrBufferExceeded) {
+				// An oversized token: classify a held script by what we
+				// have, pass the rest through, and resume in the same
+				// raw-text context.
+				if r.held != nil {
+					r.flushHeld(raw)
+				}
+				r.rawCtx = rawCtx
+			} else if r.held != nil {
+				r.flushHeld(nil)
+			}
+			r.out.Write(raw)
+			r.out.Write(z.Buffered())
+			return z.Err()
+		}
+		if r.held != nil {
+			if tt == html.TextToken {
+				r.flushHeld(raw)
+				r.out.Write(raw)
+				continue
+			}
+			r.flushHeld(nil)
+		}
+		switch tt {
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, _ := z.TagName()
+			r.startTag(string(name), raw)
+			if tt == html.StartTagToken && rawTextTags[string(name)] {
+				r.rawCtx = string(name)
+			}
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			if string(name) == "body" {
+				r.injectBody()
+			}
+			r.out.Write(raw)
+		case html.TextToken:
+			if rawCtx == "noscript" {
+				r.fragment(raw)
+			} else {
+				r.out.Write(raw)
+			}
+		default:
+			r.out.Write(raw)
+		}
+	}
+}
+
+// rawTextTags are the elements whose content the tokenizer reports as one
+// text token (with scripting on, as browsers parse).
+var rawTextTags = map[string]bool{
+	"script": true, "style": true, "noscript": true, "textarea": true, "title": true,
+	"iframe": true, "xmp": true, "noembed": true, "noframes": true, "plaintext": true,
+}
+
+func (r *Rewriter) injectBody() {
+	if !r.bodyDone && r.opts.BodyInject != nil {
+		r.out.Write(r.opts.BodyInject(r.lang))
+	}
+	r.bodyDone = true
+}
+
+func (r *Rewriter) startTag(name string, raw []byte) {
+	if name == "html" && !r.headDone {
+		_, attrs := scanTag(raw)
+		if l, ok := get(attrs, "lang"); ok {
+			r.lang = l.value
+		}
+	}
+	if !r.headDone && name != "html" {
+		r.headDone = true
+		if name == "head" {
+			r.out.Write(raw)
+			r.out.Write(r.opts.HeadInject)
+			return
+		}
+		r.out.Write(r.opts.HeadInject)
+	}
+	if name != "script" {
+		r.element(name, raw)
+		return
+	}
+	nameEnd, attrs := scanTag(raw)
+	if !isJavaScript(attrs) {
+		r.out.Write(raw)
+		return
+	}
+	if src, ok := get(attrs, "src"); ok {
+		v := r.opts.Catalogue.MatchURL(src.value)
+		if v == nil || r.opts.Allowed(v.Category) {
+			r.out.Write(raw)
+			return
+		}
+		r.writeNeutralised(raw, nameEnd, attrs, v, []string{"src"})
+		return
+	}
+	// Inline: hold the start tag until its text shows what it is.
+	r.held = append(r.held[:0], raw...)
+	r.heldNameEnd, r.heldAttrs = nameEnd, attrs
+}
+
+// urlAttrs lists, per element, the attributes whose URL makes the browser
+// fetch something (lazy-loading variants included, as loader scripts turn
+// them into real ones).
+var urlAttrs = map[string][]string{
+	"iframe": {"src", "data-src", "data-lazy-src"},
+	"frame":  {"src"},
+	"img":    {"src", "srcset", "data-src", "data-srcset", "data-lazy-src"},
+	"source": {"src", "srcset", "data-src", "data-srcset"},
+	"video":  {"src", "poster"},
+	"audio":  {"src"},
+	"embed":  {"src"},
+	"object": {"data"},
+	"input":  {"src"},
+	"link":   {"href"},
+}
+
+// hintRels are <link> relations that only warm a connection or cache; to a
+// tracker host they are dropped outright.
+var hintRels = []string{"preconnect", "dns-prefetch", "preload", "prefetch", "prerender", "modulepreload"}
+
+// element applies the URL rules to a non-script start tag.
+func (r *Rewriter) element(name string, raw []byte) {
+	names, ok := urlAttrs[name]
+	if !ok {
+		r.out.Write(raw)
+		return
+	}
+	nameEnd, attrs := scanTag(raw)
+	var vendor *trackers.Vendor
+	var hits []string
+	for _, n := range names {
+		a, ok := get(attrs, n)
+		if !ok {
+			continue
+		}
+		u := a.value
+		if strings.HasSuffix(n, "srcset") {
+			u, _, _ = strings.Cut(strings.TrimSpace(u), " ")
+		}
+		if v := r.opts.Catalogue.MatchURL(u); v != nil && !r.opts.Allowed(v.Category) {
+			if vendor == nil {
+				vendor = v
+			}
+			hits = append(hits, n)
+		}
+	}
+	if vendor == nil {
+		r.out.Write(raw)
+		return
+	}
+	if name == "link" {
+		rel, _ := get(attrs, "rel")
+		for _, t := range strings.Fields(strings.ToLower(rel.value)) {
+			for _, h := range hintRels {
+				if t == h {
+					r.neutralised(vendor)
+					return // dropped: a hint is worth nothing without consent
+				}
+			}
+		}
+	}
+	r.writeNeutralised(raw, nameEnd, attrs, vendor, hits)
+}
+
+// fragment rewrites the raw text of a <noscript>, which the tokenizer (with
+// scripting on, as browsers parse) reports as one text token: GTM's iframe and
+// the Meta pixel's img live there.
+func (r *Rewriter) fragment(text []byte) {
+	if !bytes.ContainsRune(text, '<') {
+		r.out.Write(text)
+		return
+	}
+	z := html.NewTokenizer(bytes.NewReader(text))
+	for {
+		tt := z.Next()
+		raw := z.Raw()
+		switch tt {
+		case html.ErrorToken:
+			r.out.Write(raw)
+			return
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, _ := z.TagName()
+			if string(name) == "script" {
+				r.out.Write(raw) // scripts in noscript never run
+				continue
+			}
+			r.element(string(name), raw)
+		default:
+			r.out.Write(raw)
+		}
+	}
+}
+
+// flushHeld writes the held inline script start tag, neutralised if text
+// (the script's source, nil when it has none) matches a tracker signature.
+func (r *Rewriter) flushHeld(text []byte) {
+	held := r.held
+	r.held = nil
+	if text != nil {
+		if v := r.opts.Catalogue.MatchInline(text); v != nil && !r.opts.Allowed(v.Category) {
+			r.writeNeutralised(held, r.heldNameEnd, r.heldAttrs, v, nil)
+			return
+		}
+	}
+	r.out.Write(held)
+}
+
+// writeNeutralised writes raw with the consent markers inserted after the tag
+// name and each attribute in rename prefixed with "data-consent-". For
+// scripts, type="text/plain" is inserted first, so it wins over the page's
+// own type (browsers keep the first of duplicate attributes), which is kept
+// in data-consent-type for re-activation.
+func (r *Rewriter) writeNeutralised(raw []byte, nameEnd int, attrs []attr, v *trackers.Vendor, rename []string) {
+	r.neutralised(v)
+	w := r.out
+	w.Write(raw[:nameEnd])
+	if bytes.EqualFold(raw[1:nameEnd], []byte("script")) {
+		w.WriteString(` type="text/plain"`)
+		if t, ok := get(attrs, "type"); ok {
+			w.WriteString(` data-consent-type="` + escapeAttr(t.value) + `"`)
+		}
+	}
+	w.WriteString(` data-consent="` + string(v.Category) + `" data-consent-vendor="` + escapeAttr(v.ID) + `"`)
+	pos := nameEnd
+	for _, a := range attrs {
+		for _, n := range rename {
+			if a.name == n {
+				w.Write(raw[pos:a.nameStart])
+				w.WriteString("data-consent-" + a.name)
+				pos = a.nameEnd
+				break
+			}
+		}
+	}
+	w.Write(raw[pos:])
+}
+
+func (r *Rewriter) neutralised(v *trackers.Vendor) {
+	if r.opts.OnNeutralise != nil {
+		r.opts.OnNeutralise(v)
+	}
+}
+
+// isJavaScript reports whether a script element's type makes it run as
+// classic script or module; JSON-LD, templates and the like are data.
+func isJavaScript(attrs []attr) bool {
+	t, ok := get(attrs, "type")
+	if !ok {
+		if l, ok := get(attrs, "language"); ok {
+			return strings.HasPrefix(strings.ToLower(strings.TrimSpace(l.value)), "javascript") || strings.TrimSpace(l.value) == ""
+		}
+		return true
+	}
+	switch strings.ToLower(strings.TrimSpace(t.value)) {
+	case "", "module", "text/javascript", "application/javascript", "text/ecmascript",
+		"application/ecmascript", "application/x-javascript", "application/x-ecmascript",
+		"text/x-javascript", "text/x-ecmascript", "text/jscript", "text/livescript",
+		"text/javascript1.0", "text/javascript1.1", "text/javascript1.2", "text/javascript1.3",
+		"text/javascript1.4", "text/javascript1.5":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,119 @@
+package trackers
+
+// Builtin is the catalogue shipped with consentgate: the vendors UK council
+// sites paste in, with the cookies each is documented to set.
+var Builtin = []Vendor{
+	{
+		ID: "google-tag-manager", Name: "Google Tag Manager", Category: Analytics,
+		Hosts: []string{"googletagmanager.com"}, Paths: []string{"/gtm.js", "/ns.html"},
+		Signatures: []string{"googletagmanager.com/gtm.js", "'gtm.start'", `"gtm.start"`},
+		PrivacyURL: "https://policies.google.com/privacy",
+	},
+	{
+		ID: "google-analytics", Name: "Google Analytics", Category: Analytics,
+		Hosts: []string{"google-analytics.com", "analytics.google.com", "googletagmanager.com", "stats.g.doubleclick.net"},
+		Signatures: []string{
+			"google-analytics.com", "googletagmanager.com/gtag/js", "GoogleAnalyticsObject",
+			`re:\bgtag\s*\(`, `re:\bga\s*\(\s*['"](create|send)['"]`, `re:\b_gaq\b`,
+		},
+		PrivacyURL: "https://policies.google.com/privacy",
+		Cookies: []Cookie{
+			{Name: "_ga", Content: "Client ID, GA1.1.<random>.<time>", Expiry: "2 years", Purpose: "Distinguishes visitors so visits can be counted"},
+			{Name: "_ga_", Prefix: true, Content: "Session state", Expiry: "2 years", Purpose: "Keeps the state of a visit (Google Analytics 4)"},
+			{Name: "_gid", Content: "Client ID", Expiry: "24 hours", Purpose: "Distinguishes visitors (Universal Analytics)"},
+			{Name: "_gat", Prefix: true, Content: "1", Expiry: "1 minute", Purpose: "Throttles the request rate"},
+			{Name: "_dc_gtm_", Prefix: true, Content: "1", Expiry: "1 minute", Purpose: "Throttles the request rate (via Tag Manager)"},
+			{Name: "AMP_TOKEN", Content: "Token or opt-out flag", Expiry: "1 year", Purpose: "Client ID for AMP pages"},
+			{Name: "__utma", Content: "Randomly generated number", Expiry: "2 years", Purpose: "Distinguishes visitors (legacy ga.js)"},
+			{Name: "__utmb", Content: "Randomly generated number", Expiry: "30 minutes", Purpose: "Determines new sessions (legacy ga.js)"},
+			{Name: "__utmc", Content: "Randomly generated number", Expiry: "End of session", Purpose: "Determines new sessions (legacy ga.js)"},
+			{Name: "__utmt", Content: "1", Expiry: "10 minutes", Purpose: "Throttles the request rate (legacy ga.js)"},
+			{Name: "__utmz", Content: "How the site was reached", Expiry: "6 months", Purpose: "Records the traffic source (legacy ga.js)"},
+			{Name: "__utmv", Content: "Custom variable", Expiry: "2 years", Purpose: "Stores custom visitor data (legacy ga.js)"},
+		},
+	},
+	{
+		ID: "google-ads", Name: "Google Ads", Category: Marketing,
+		Hosts:      []string{"doubleclick.net", "googleadservices.com", "googlesyndication.com"},
+		PrivacyURL: "https://policies.google.com/privacy",
+		Cookies: []Cookie{
+			{Name: "_gac_", Prefix: true, Content: "Campaign information", Expiry: "90 days", Purpose: "Links visits to advertising campaigns"},
+			{Name: "_gcl_", Prefix: true, Content: "Ad click information", Expiry: "90 days", Purpose: "Measures advertising conversions"},
+		},
+	},
+	{
+		ID: "hotjar", Name: "Hotjar (Contentsquare)", Category: Analytics,
+		Hosts:      []string{"hotjar.com", "hotjar.io", "contentsquare.net"},
+		Signatures: []string{"static.hotjar.com", "_hjSettings", "contentsquare.net", `re:\bhj\s*\(\s*['"]`},
+		PrivacyURL: "https://www.hotjar.com/legal/policies/privacy/",
+		Cookies: []Cookie{
+			{Name: "_hjSessionUser_", Prefix: true, Content: "User ID", Expiry: "365 days", Purpose: "Recognises a returning visitor"},
+			{Name: "_hjSession_", Prefix: true, Content: "Session data", Expiry: "30 minutes", Purpose: "Holds the current session"},
+			{Name: "_hjid", Content: "User ID", Expiry: "365 days", Purpose: "Recognises a returning visitor"},
+			{Name: "_hjAbsoluteSessionInProgress", Content: "0 or 1", Expiry: "30 minutes", Purpose: "Detects the first page view of a session"},
+			{Name: "_hjFirstSeen", Content: "1", Expiry: "30 minutes", Purpose: "Identifies a new visitor's first session"},
+			{Name: "_hjIncludedInSessionSample", Prefix: true, Content: "0 or 1", Expiry: "30 minutes", Purpose: "Whether the visit is in the recording sample"},
+			{Name: "_hj", Prefix: true, Content: "Varies", Expiry: "Up to 365 days", Purpose: "Hotjar session and sampling state"},
+			{Name: "_cs_id", Content: "Visitor ID", Expiry: "13 months", Purpose: "Recognises a returning visitor (Contentsquare)"},
+			{Name: "_cs_s", Content: "Session data", Expiry: "30 minutes", Purpose: "Holds the current session (Contentsquare)"},
+		},
+	},
+	{
+		ID: "youtube", Name: "YouTube", Category: Media,
+		Hosts:      []string{"youtube.com", "youtube-nocookie.com", "ytimg.com", "googlevideo.com", "youtu.be"},
+		Signatures: []string{"youtube.com/iframe_api", "youtube.com/player_api"},
+		PrivacyURL: "https://policies.google.com/privacy",
+		Cookies: []Cookie{
+			{Name: "YSC", Content: "Random ID", Expiry: "End of session", ThirdParty: true, Purpose: "Counts video views"},
+			{Name: "VISITOR_INFO1_LIVE", Content: "Random ID", Expiry: "6 months", ThirdParty: true, Purpose: "Estimates bandwidth and tracks viewing"},
+			{Name: "VISITOR_PRIVACY_METADATA", Content: "Consent state", Expiry: "6 months", ThirdParty: true, Purpose: "Stores the visitor's consent state for YouTube"},
+			{Name: "PREF", Content: "Preferences", Expiry: "8 months", ThirdParty: true, Purpose: "Stores player preferences"},
+			{Name: "yt-remote-device-id", Storage: "localStorage", Content: "Device ID", Expiry: "Until cleared", ThirdParty: true, Purpose: "Remembers the device for casting"},
+			{Name: "ytidb::LAST_RESULT_ENTRY_KEY", Storage: "localStorage", Content: "Last result", Expiry: "Until cleared", ThirdParty: true, Purpose: "Player state"},
+		},
+	},
+	{
+		// The JavaScript SDK renders social plugins (page, like, comments);
+		// the pixel (fbevents.js) is advertising.
+		ID: "facebook-sdk", Name: "Facebook", Category: Social,
+		Hosts: []string{"connect.facebook.net"}, Paths: []string{"/*/sdk.js", "/*/sdk/*", "/*/all.js"},
+		Signatures: []string{`re:connect\.facebook\.net/[A-Za-z_]+/(sdk|all)\.js`, `re:\bFB\.init\s*\(`},
+		PrivacyURL: "https://www.facebook.com/privacy/policy/",
+	},
+	{
+		ID: "meta", Name: "Meta (Facebook)", Category: Marketing,
+		Hosts:      []string{"connect.facebook.net", "facebook.net", "fbcdn.net"},
+		Signatures: []string{"connect.facebook.net", `re:\bfbq\s*\(`, "facebook.com/tr"},
+		PrivacyURL: "https://www.facebook.com/privacy/policy/",
+		Cookies: []Cookie{
+			{Name: "_fbp", Content: "Browser ID, fb.1.<time>.<random>", Expiry: "90 days", Purpose: "Identifies the browser for advertising"},
+			{Name: "_fbc", Content: "Ad click ID", Expiry: "90 days", Purpose: "Records the last ad click"},
+			{Name: "fr", Content: "Browser and user ID", Expiry: "90 days", ThirdParty: true, Purpose: "Advertising delivery and measurement"},
+			{Name: "datr", Content: "Browser ID", Expiry: "2 years", ThirdParty: true, Purpose: "Identifies the browser for security and integrity"},
+		},
+	},
+	{
+		// facebook.com itself serves both the pixel (marketing, matched above
+		// by path) and social plugins.
+		ID: "facebook-tr", Name: "Meta Pixel", Category: Marketing,
+		Hosts: []string{"facebook.com"}, Paths: []string{"/tr"},
+		PrivacyURL: "https://www.facebook.com/privacy/policy/",
+	},
+	{
+		ID: "facebook", Name: "Facebook", Category: Social,
+		Hosts:      []string{"facebook.com"},
+		PrivacyURL: "https://www.facebook.com/privacy/policy/",
+	},
+	{
+		ID: "twitter", Name: "X (Twitter)", Category: Social,
+		Hosts:      []string{"platform.twitter.com", "platform.x.com", "syndication.twitter.com", "cdn.syndication.twimg.com", "twimg.com", "twitter.com", "x.com"},
+		Signatures: []string{"platform.twitter.com/widgets.js", `re:\btwttr\b`},
+		PrivacyURL: "https://x.com/privacy",
+		Cookies: []Cookie{
+			{Name: "personalization_id", Content: "Browser ID", Expiry: "2 years", ThirdParty: true, Purpose: "Personalises content and ads"},
+			{Name: "guest_id", Content: "Browser ID", Expiry: "2 years", ThirdParty: true, Purpose: "Identifies a logged-out visitor"},
+			{Name: "muc_ads", Content: "Browser ID", Expiry: "2 years", ThirdParty: true, Purpose: "Advertising measurement"},
+			{Name: "gt", Content: "Guest token", Expiry: "End of session", ThirdParty: true, Purpose: "Guest access token"},
+		},
+	},
+}
