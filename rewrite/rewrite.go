@@ -374,20 +374,33 @@ func (r *Rewriter) fragment(text []byte) {
 		return
 	}
 	z := html.NewTokenizer(bytes.NewReader(text))
+	nested := false // the text that follows is a nested <noscript>'s
 	for {
 		tt := z.Next()
 		raw := z.Raw()
+		wasNested := nested
+		nested = false
 		switch tt {
 		case html.ErrorToken:
 			r.out.Write(raw)
 			return
+		case html.TextToken:
+			if wasNested {
+				r.fragment(raw)
+			} else {
+				r.out.Write(raw)
+			}
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, _ := z.TagName()
-			if string(name) == "script" {
+			switch string(name) {
+			case "script":
 				r.out.Write(raw) // scripts in noscript never run
-				continue
+			case "noscript":
+				r.out.Write(raw)
+				nested = tt == html.StartTagToken
+			default:
+				r.element(string(name), raw)
 			}
-			r.element(string(name), raw)
 		default:
 			r.out.Write(raw)
 		}

@@ -14,7 +14,7 @@ var Builtin = []Vendor{
 		Hosts: []string{"google-analytics.com", "analytics.google.com", "googletagmanager.com", "stats.g.doubleclick.net"},
 		Signatures: []string{
 			"google-analytics.com", "googletagmanager.com/gtag/js", "GoogleAnalyticsObject",
-			`re:\bgtag\s*\(`, `re:\bga\s*\(\s*['"](create|send)['"]`, `re:\b_gaq\b`,
+			`re:gtag\s*\(`, `re:ga\s*\(\s*['"](?:create|send)['"]`, "_gaq",
 		},
 		PrivacyURL: "https://policies.google.com/privacy",
 		Cookies: []Cookie{
@@ -44,7 +44,7 @@ var Builtin = []Vendor{
 	{
 		ID: "hotjar", Name: "Hotjar (Contentsquare)", Category: Analytics,
 		Hosts:      []string{"hotjar.com", "hotjar.io", "contentsquare.net"},
-		Signatures: []string{"static.hotjar.com", "_hjSettings", "contentsquare.net", `re:\bhj\s*\(\s*['"]`},
+		Signatures: []string{"static.hotjar.com", "_hjSettings", "contentsquare.net", `re:hj\s*\(\s*['"]`},
 		PrivacyURL: "https://www.hotjar.com/legal/policies/privacy/",
 		Cookies: []Cookie{
 			{Name: "_hjSessionUser_", Prefix: true, Content: "User ID", Expiry: "365 days", Purpose: "Recognises a returning visitor"},
@@ -77,13 +77,13 @@ var Builtin = []Vendor{
 		// the pixel (fbevents.js) is advertising.
 		ID: "facebook-sdk", Name: "Facebook", Category: Social,
 		Hosts: []string{"connect.facebook.net"}, Paths: []string{"/*/sdk.js", "/*/sdk/*", "/*/all.js"},
-		Signatures: []string{`re:connect\.facebook\.net/[A-Za-z_]+/(sdk|all)\.js`, `re:\bFB\.init\s*\(`},
+		Signatures: []string{`re:connect\.facebook\.net/[A-Za-z_]+/(sdk|all)\.js`, `re:FB\.init\s*\(`},
 		PrivacyURL: "https://www.facebook.com/privacy/policy/",
 	},
 	{
 		ID: "meta", Name: "Meta (Facebook)", Category: Marketing,
 		Hosts:      []string{"connect.facebook.net", "facebook.net", "fbcdn.net"},
-		Signatures: []string{"connect.facebook.net", `re:\bfbq\s*\(`, "facebook.com/tr"},
+		Signatures: []string{"connect.facebook.net", `re:fbq\s*\(`, "facebook.com/tr"},
 		PrivacyURL: "https://www.facebook.com/privacy/policy/",
 		Cookies: []Cookie{
 			{Name: "_fbp", Content: "Browser ID, fb.1.<time>.<random>", Expiry: "90 days", Purpose: "Identifies the browser for advertising"},
@@ -107,7 +107,7 @@ var Builtin = []Vendor{
 	{
 		ID: "twitter", Name: "X (Twitter)", Category: Social,
 		Hosts:      []string{"platform.twitter.com", "platform.x.com", "syndication.twitter.com", "cdn.syndication.twimg.com", "twimg.com", "twitter.com", "x.com"},
-		Signatures: []string{"platform.twitter.com/widgets.js", `re:\btwttr\b`},
+		Signatures: []string{"platform.twitter.com/widgets.js", "twttr"},
 		PrivacyURL: "https://x.com/privacy",
 		Cookies: []Cookie{
 			{Name: "personalization_id", Content: "Browser ID", Expiry: "2 years", ThirdParty: true, Purpose: "Personalises content and ads"},

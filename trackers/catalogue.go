@@ -4,6 +4,7 @@
 package trackers
 
 import (
+	"bytes"
 	"fmt"
 	"net/url"
 	pathpkg "path"
@@ -69,7 +70,22 @@ type Vendor struct {
 	Cookies    []Cookie
 	PrivacyURL string
 
-	sigs []*regexp.Regexp
+	sigs []signature
+}
+
+// signature is a compiled inline-code signature: a plain substring, or a
+// regular expression (written without a leading \b, so that Go's regexp can
+// skip ahead to its literal prefix).
+type signature struct {
+	lit []byte
+	re  *regexp.Regexp
+}
+
+func (s signature) match(code []byte) bool {
+	if s.re != nil {
+		return s.re.Match(code)
+	}
+	return bytes.Contains(code, s.lit)
 }
 
 // Rule is a site-specific addition: URLs matching Pattern belong to Category.
@@ -111,17 +127,16 @@ func New(vendors []Vendor, rules []Rule) (*Catalogue, error) {
 	}
 	for _, v := range vendors {
 		for _, s := range v.Signatures {
-			var re *regexp.Regexp
-			var err error
-			if expr, ok := strings.CutPrefix(s, "re:"); ok {
-				re, err = regexp.Compile(expr)
-			} else {
-				re, err = regexp.Compile(regexp.QuoteMeta(s))
+			expr, ok := strings.CutPrefix(s, "re:")
+			if !ok {
+				v.sigs = append(v.sigs, signature{lit: []byte(s)})
+				continue
 			}
+			re, err := regexp.Compile(expr)
 			if err != nil {
 				return nil, fmt.Errorf("trackers: vendor %s: signature %q: %w", v.ID, s, err)
 			}
-			v.sigs = append(v.sigs, re)
+			v.sigs = append(v.sigs, signature{re: re})
 		}
 		c.vendors = append(c.vendors, &v)
 	}
@@ -184,8 +199,8 @@ func (v *Vendor) matchesPath(path string) bool {
 // script, or nil.
 func (c *Catalogue) MatchInline(code []byte) *Vendor {
 	for _, v := range c.vendors {
-		for _, re := range v.sigs {
-			if re.Match(code) {
+		for _, sig := range v.sigs {
+			if sig.match(code) {
 				return v
 			}
 		}

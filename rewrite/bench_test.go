@@ -1,0 +1,41 @@
+package rewrite
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"testing"
+)
+
+// page returns a realistic council page (the demo home page, with every
+// vendor snippet) repeated to about size bytes.
+func page(b *testing.B, size int) []byte {
+	one, err := os.ReadFile("../testdata/site/index.html")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	for buf.Len() < size {
+		buf.Write(one)
+	}
+	return buf.Bytes()
+}
+
+func benchRewrite(b *testing.B, size int) {
+	in := page(b, size)
+	opts := Options{Catalogue: catalogue(b), BodyInject: func(string) []byte { return []byte("<div>banner</div>") }}
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r := New(io.Discard, opts)
+		for i := 0; i < len(in); i += 32 << 10 { // upstream-sized chunks
+			r.Write(in[i:min(i+32<<10, len(in))])
+		}
+		if err := r.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRewrite100KB(b *testing.B) { benchRewrite(b, 100<<10) }
+func BenchmarkRewrite5MB(b *testing.B)   { benchRewrite(b, 5<<20) }
