@@ -117,7 +117,7 @@ func TestVendorSnippets(t *testing.T) {
 func TestUntouched(t *testing.T) {
 	tests := []struct {
 		name, in string
-		opts Options
+		opts     Options
 	}{
 		{"first-party analytics.js", `<script src="/js/analytics.js"></script><script src="https://cdn.council.gov.uk/analytics.js"></script>`, Options{}},
 		{"json-ld mentioning tracker", `<script type="application/ld+json">{"sameAs":["https://www.facebook.com/x","https://twitter.com/x"],"gtag(":1}</script>`, Options{}},
