@@ -58,11 +58,9 @@ type Rewriter struct {
 	err  error  // a decode error, reported by Write or Close
 
 	headDone, bodyDone bool
-	held               []byte // an inline <script> start tag awaiting its text
+	held               []byte // a <script> start tag awaiting its text
 	rawCtx             string // the raw-text element whose text comes next
 	lang               string // the <html lang> attribute
-	heldAttrs          []attr
-	heldNameEnd        int
 }
 
 var errAborted = errors.New("rewrite: aborted")
@@ -282,6 +280,12 @@ func (r *Rewriter) startTag(name string, raw []byte) {
 		r.element(name, raw)
 		return
 	}
+	// Inline scripts are held until their text shows what they are; only
+	// then are their attributes read.
+	if !bytes.Contains(raw, dslash) {
+		r.held = append(r.held[:0], raw...)
+		return
+	}
 	nameEnd, attrs := scanTag(raw)
 	if !isJavaScript(attrs) {
 		r.out.Write(raw)
@@ -296,10 +300,12 @@ func (r *Rewriter) startTag(name string, raw []byte) {
 		r.writeNeutralised(raw, nameEnd, attrs, v, []string{"src"})
 		return
 	}
-	// Inline: hold the start tag until its text shows what it is.
 	r.held = append(r.held[:0], raw...)
-	r.heldNameEnd, r.heldAttrs = nameEnd, attrs
 }
+
+// dslash is in every absolute or protocol-relative URL: a tag without it
+// cannot point at a third party, and is passed on without parsing.
+var dslash = []byte("//")
 
 // urlAttrs lists, per element, the attributes whose URL makes the browser
 // fetch something (lazy-loading variants included, as loader scripts turn
@@ -324,7 +330,7 @@ var hintRels = []string{"preconnect", "dns-prefetch", "preload", "prefetch", "pr
 // element applies the URL rules to a non-script start tag.
 func (r *Rewriter) element(name string, raw []byte) {
 	names, ok := urlAttrs[name]
-	if !ok {
+	if !ok || !bytes.Contains(raw, dslash) {
 		r.out.Write(raw)
 		return
 	}
@@ -414,8 +420,11 @@ func (r *Rewriter) flushHeld(text []byte) {
 	r.held = nil
 	if text != nil {
 		if v := r.opts.Catalogue.MatchInline(text); v != nil && !r.opts.Allowed(v.Category) {
-			r.writeNeutralised(held, r.heldNameEnd, r.heldAttrs, v, nil)
-			return
+			nameEnd, attrs := scanTag(held)
+			if _, hasSrc := get(attrs, "src"); isJavaScript(attrs) && !hasSrc {
+				r.writeNeutralised(held, nameEnd, attrs, v, nil)
+				return
+			}
 		}
 	}
 	r.out.Write(held)
