@@ -62,9 +62,14 @@ func (w *responseWriter) WriteHeader(status int) {
 		hdr.Add("Vary", "Cookie")
 		return // committed with the first byte
 	case headersOnly:
+		// The same URL fetched with GET would be rewritten: describe that.
 		if isHTML(hdr) {
+			if _, ok := decoders[strings.ToLower(strings.TrimSpace(hdr.Get("Content-Encoding")))]; ok {
+				hdr.Del("Content-Encoding")
+			}
 			hdr.Del("Content-Length")
 			hdr.Del("ETag")
+			hdr.Del("Accept-Ranges")
 			hdr.Add("Vary", "Cookie")
 		}
 	}
@@ -115,7 +120,14 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 		w.WriteHeader(http.StatusOK)
 	}
 	if w.mode == rewriting {
-		return w.rw.Write(p)
+		n, err := w.rw.Write(p)
+		if err != nil && w.rw.Err() != nil {
+			// An undecodable body: finish reports it (a 502 when nothing
+			// was sent yet). Failing the write here would make
+			// reverse_proxy abort the connection instead.
+			return len(p), nil
+		}
+		return n, err
 	}
 	return w.ResponseWriterWrapper.Write(p)
 }

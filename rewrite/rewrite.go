@@ -83,7 +83,7 @@ func New(dst io.Writer, opts Options) *Rewriter {
 func (r *Rewriter) Write(p []byte) (int, error) {
 	if r.done {
 		if r.err != nil {
-			return 0, r.err
+			return len(p), r.err
 		}
 		return 0, errors.New("rewrite: write after close")
 	}
@@ -101,6 +101,10 @@ func (r *Rewriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// Err is the error that ended decoding, if any. Input written after it is
+// discarded.
+func (r *Rewriter) Err() error { return r.err }
 
 // Flush writes out everything rewritten so far. At most the element being
 // classified is held back.
