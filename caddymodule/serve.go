@@ -70,7 +70,7 @@ func limitAcceptEncoding(r *http.Request) {
 // newRewriter builds the rewriter for one HTML response in content encoding enc.
 func (h *Handler) newRewriter(w *responseWriter, enc string) *rewrite.Rewriter {
 	v, r := w.v, w.req
-	returnTo := r.URL.RequestURI()
+	returnTo := originalURI(r)
 	head := banner.Head(h.page(v, "en", returnTo))
 	opts := rewrite.Options{
 		Catalogue:  h.catalogue,
@@ -87,4 +87,14 @@ func (h *Handler) newRewriter(w *responseWriter, enc string) *rewrite.Rewriter {
 		},
 	}
 	return rewrite.New(bodyWriter{w}, opts)
+}
+
+// originalURI is the path and query the visitor asked for, before any
+// internal rewrite (handle_path, try_files, rewrite), so a choice brings them
+// back to the URL they were on.
+func originalURI(r *http.Request) string {
+	if or, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request); ok && or.URL != nil {
+		return or.URL.RequestURI()
+	}
+	return r.URL.RequestURI()
 }
