@@ -102,14 +102,17 @@
   }
 
   d.addEventListener('submit', function (e) {
-    var f = e.target;
-    if (!root.contains(f) || f.method.toLowerCase() !== 'post') return;
-    var btn = e.submitter, action = btn && btn.value;
+    // Attributes, not properties: the buttons are named "action", which
+    // shadows form.action.
+    var f = e.target, btn = e.submitter, action = btn && btn.value;
+    var method = (btn && btn.getAttribute('formmethod')) || f.getAttribute('method') || 'get';
+    if (!root.contains(f) || method.toLowerCase() !== 'post') return;
+    var url = (btn && btn.getAttribute('formaction')) || f.getAttribute('action');
     e.preventDefault();
     var body = new URLSearchParams(new FormData(f));
     body.set('action', action || 'save');
     if (action !== 'save') body.delete('category');
-    fetch(f.action, {
+    fetch(url, {
       method: 'POST', body: body, credentials: 'same-origin',
       headers: { 'Accept': 'application/json' }
     }).then(function (r) {
