@@ -14,7 +14,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 
-	_ "github.com/caddyserver/caddy/v2/caddyconfig/caddyfile" // the Caddyfile adapter
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile" // also registers the Caddyfile adapter
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 	_ "github.com/consentgate/consentgate/caddymodule"
 )
@@ -22,15 +22,25 @@ import (
 // Start loads one site block, whose body is site (directives only), on a
 // free loopback port and returns its base URL. Caddy is process-global, so
 // tests that use it must not run in parallel. Extra site addresses (such as
-// "http://council.test:PORT") can be given with hosts; "{port}" in site or
+// "http://council.test:{port}") can be given with hosts; "{port}" in site or
 // hosts is replaced by the port.
 func Start(t testing.TB, site string, hosts ...string) string {
+	t.Helper()
+	base, err := Load(t, site, hosts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base
+}
+
+// Load is Start returning a failure to adapt or load the config as an error
+// (a *LoadError), so that tests can assert on configuration errors.
+func Load(t testing.TB, site string, hosts ...string) (string, error) {
 	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("XDG_CONFIG_HOME", dir)
 	t.Setenv("XDG_DATA_HOME", dir)
-	port := FreePort(t)
-	p := strconv.Itoa(port)
+	p := strconv.Itoa(FreePort(t))
 	addrs := "http://127.0.0.1:" + p
 	for _, h := range hosts {
 		addrs += ", " + h
@@ -38,15 +48,16 @@ func Start(t testing.TB, site string, hosts ...string) string {
 	cfg := "{\n\tadmin off\n\tdefault_bind 127.0.0.1\n\tauto_https off\n\tpersist_config off\n}\n" +
 		addrs + " {\n" + site + "\n}\n"
 	cfg = strings.ReplaceAll(cfg, "{port}", p)
+	cfg = string(caddyfile.Format([]byte(cfg))) // no "input is not formatted" warning
 	json, warn, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), map[string]any{"filename": "Caddyfile"})
 	if err != nil {
-		t.Fatalf("adapt Caddyfile: %v\n%s", err, cfg)
+		return "", &LoadError{Stage: "adapt", Config: cfg, Err: err}
 	}
 	for _, w := range warn {
 		t.Logf("Caddyfile warning: %s", w.String())
 	}
 	if err := caddy.Load(json, true); err != nil {
-		t.Fatalf("load Caddy: %v", err)
+		return "", &LoadError{Stage: "load", Config: cfg, Err: err}
 	}
 	t.Cleanup(func() { _ = caddy.Stop() })
 	deadline := time.Now().Add(5 * time.Second)
@@ -61,8 +72,21 @@ func Start(t testing.TB, site string, hosts ...string) string {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	return "http://127.0.0.1:" + p
+	return "http://127.0.0.1:" + p, nil
 }
+
+// LoadError is a failure to adapt or load a test Caddyfile.
+type LoadError struct {
+	Stage  string // "adapt" or "load"
+	Config string
+	Err    error
+}
+
+func (e *LoadError) Error() string {
+	return e.Stage + " Caddyfile: " + e.Err.Error() + "\n--- Caddyfile ---\n" + e.Config
+}
+
+func (e *LoadError) Unwrap() error { return e.Err }
 
 // FreePort returns a loopback TCP port that was free a moment ago.
 func FreePort(t testing.TB) int {
