@@ -1,0 +1,2 @@
+// Package e2e holds the headless-Chromium end-to-end tests.
+package e2e
