@@ -80,6 +80,7 @@ type Handler struct {
 	policy      consent.Policy
 	texts       map[string]*banner.Text
 	providers   map[trackers.Category][]string
+	rendered    *banner.Cache
 	necessary   map[string]bool
 	siteCookies []SiteCookie
 	logger      *zap.Logger
@@ -114,6 +115,7 @@ const month = 30 * 24 * time.Hour
 // Provision sets up the handler.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
+	h.rendered = new(banner.Cache)
 	if h.SiteName == "" {
 		h.SiteName = "this website"
 	}

@@ -36,6 +36,8 @@ type responseWriter struct {
 	status    int
 	committed bool // status line sent downstream
 	rw        *rewrite.Rewriter
+
+	neutralised []string // vendor IDs made inert, collected only for debug logging
 }
 
 // WriteHeader decides what happens to the response.
@@ -169,6 +171,9 @@ func (w *responseWriter) finish() error {
 		return nil
 	}
 	err := w.rw.Close()
+	if len(w.neutralised) > 0 {
+		w.h.logger.Debug("neutralised trackers", zap.String("path", w.req.URL.Path), zap.Strings("vendors", w.neutralised))
+	}
 	if err == nil {
 		w.commit()
 		return nil

@@ -7,7 +7,6 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
-	"github.com/consentgate/consentgate/banner"
 	"github.com/consentgate/consentgate/rewrite"
 	"github.com/consentgate/consentgate/trackers"
 )
@@ -71,20 +70,17 @@ func limitAcceptEncoding(r *http.Request) {
 func (h *Handler) newRewriter(w *responseWriter, enc string) *rewrite.Rewriter {
 	v, r := w.v, w.req
 	returnTo := originalURI(r)
-	head := banner.Head(h.page(v, "en", returnTo))
 	opts := rewrite.Options{
 		Catalogue:  h.catalogue,
 		Allowed:    v.allows,
-		HeadInject: head,
+		HeadInject: h.rendered.Head(h.page(v, "en", returnTo)),
 		BodyInject: func(lang string) []byte {
-			return banner.Body(h.page(v, h.locale(r.URL.Path, lang), returnTo))
+			return h.rendered.Body(h.page(v, h.locale(r.URL.Path, lang), returnTo))
 		},
 		Decode: decoders[enc],
-		OnNeutralise: func(vd *trackers.Vendor) {
-			if ce := h.logger.Check(zap.DebugLevel, "neutralised"); ce != nil {
-				ce.Write(zap.String("vendor", vd.ID), zap.String("path", r.URL.Path))
-			}
-		},
+	}
+	if h.logger.Core().Enabled(zap.DebugLevel) {
+		opts.OnNeutralise = func(vd *trackers.Vendor) { w.neutralised = append(w.neutralised, vd.ID) }
 	}
 	return rewrite.New(bodyWriter{w}, opts)
 }

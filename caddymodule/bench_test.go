@@ -1,0 +1,43 @@
+package caddymodule
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+)
+
+// BenchmarkHandler measures the whole handler on the demo home page for a
+// visitor with no choice: header decision, rewrite, banner rendering.
+func BenchmarkHandler(b *testing.B) {
+	b.Setenv("XDG_DATA_HOME", b.TempDir())
+	page, err := os.ReadFile("../testdata/site/index.html")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
+	defer cancel()
+	h := &Handler{SiteName: "Llanwern County Council"}
+	if err := h.Provision(ctx); err != nil {
+		b.Fatal(err)
+	}
+	next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, err := w.Write(page)
+		return err
+	})
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodGet, "/services/bins.html", nil)
+		req.Header.Set("Accept", "text/html")
+		rec := httptest.NewRecorder()
+		if err := h.ServeHTTP(rec, req, next); err != nil || rec.Code != http.StatusOK {
+			b.Fatalf("status %d, err %v", rec.Code, err)
+		}
+	}
+}
