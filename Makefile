@@ -33,7 +33,7 @@ chromium:
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			echo "installing chromium from Debian's packages"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-		else echo "chromium not found and cannot install it (not root): browser tests will fail under CI=true"; fi; \
+		else echo "chromium not found and cannot install it (not root): the browser tests will fail"; fi; \
 	fi
 
 # Long fuzzing of the rewriter (FUZZTIME=10m to change).
