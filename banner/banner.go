@@ -48,6 +48,10 @@ type Text struct {
 	Close           string                  `json:"close"`
 	Back            string                  `json:"back"`
 	Saved           string                  `json:"saved"`
+	PlaceholderText string                  `json:"placeholderText"`
+	LoadOnce        string                  `json:"loadOnce"`
+	AlwaysAllow     string                  `json:"alwaysAllow"`
+	ViewOn          string                  `json:"viewOn"`
 	Categories      map[string]CategoryText `json:"categories"`
 }
 
@@ -120,7 +124,9 @@ type Page struct {
 	ReturnTo    string // same-origin path the forms return to
 	Decided     bool   // the visitor has a current choice: no banner, only the control
 	ConsentID   string
-	GPC         bool
+	GPC         bool   // the browser sent Sec-GPC: 1
+	Nonce       string // the page's CSP nonce for scripts, if it has one
+	StyleNonce  string // the page's CSP nonce for styles, if it has one
 	Categories  []Category
 	Saved       bool // the settings page was reached after saving
 }
@@ -154,7 +160,7 @@ func SettingsPage(p Page) []byte { return render("settings-page.html", p) }
 // applied before any Google tag can run.
 func Head(p Page) []byte { return render("head.html", p) }
 
-func render(name string, p Page) []byte {
+func render(name string, p any) []byte {
 	var b bytes.Buffer
 	if err := tmpl.ExecuteTemplate(&b, name, p); err != nil {
 		panic(fmt.Sprintf("banner: template %s: %v", name, err)) // templates are embedded and tested

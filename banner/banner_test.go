@@ -65,6 +65,11 @@ func TestCacheMatchesRender(t *testing.T) {
 			for i := range p.Categories {
 				p.Categories[i].Checked = state&(4<<i) != 0
 			}
+			if state%3 == 0 {
+				p.Nonce, p.StyleNonce = "rAnd0m+/nonce=", ""
+			} else if state%3 == 1 {
+				p.Nonce, p.StyleNonce = "", "sTyle"
+			}
 			if p.Decided {
 				p.ConsentID = "abcdefghijklmnopqrstuvwxyz"[:10+state%16]
 			}
@@ -128,5 +133,48 @@ func TestLoadTextRejectsUnknownKeys(t *testing.T) {
 	}
 	if _, err := LoadText("fr", nil); err == nil {
 		t.Error("unknown locale fr accepted")
+	}
+}
+
+func TestPlaceholder(t *testing.T) {
+	p := testPage(t, "cy", nil)
+	p.ReturnTo = "/cy/newyddion?a=1&b=2"
+	out := Placeholder(Embed{Page: p, Provider: "YouTube", Category: p.Categories[1], Link: ProviderLink("//www.youtube-nocookie.com/embed/abc123?rel=0")})
+	for _, want := range []string{
+		`lang="cy"`,
+		`<strong>YouTube</strong>`,
+		`href="https://www.youtube.com/watch?v=abc123"`,
+		`target="_top"`,
+		`name="category" value="media"`,
+		`value="/cy/newyddion?a=1&amp;b=2"`,
+		`data-cg-load hidden`,
+	} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("placeholder lacks %s:\n%s", want, out)
+		}
+	}
+	for i, b := range out {
+		if b >= 0x80 {
+			t.Fatalf("byte %d of the placeholder is %#x; it must be ASCII", i, b)
+		}
+	}
+	if bytes.Contains(out, []byte("ytimg")) || bytes.Contains(out, []byte("<img")) {
+		t.Error("the placeholder fetches a picture from the provider")
+	}
+}
+
+func TestProviderLink(t *testing.T) {
+	for src, want := range map[string]string{
+		"https://www.youtube.com/embed/dQw4w9WgXcQ?rel=0":                                   "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+		"//www.youtube-nocookie.com/embed/abc":                                              "https://www.youtube.com/watch?v=abc",
+		"https://www.youtube.com/embed/videoseries?list=PL123":                              "https://www.youtube.com/playlist?list=PL123",
+		"https://www.facebook.com/plugins/page.php?href=https%3A%2F%2Fwww.facebook.com%2Fc": "https://www.facebook.com/c",
+		"https://maps.google.com/maps?q=x":                                                  "https://maps.google.com/maps?q=x",
+		"javascript:alert(1)":                                                               "",
+		"/relative":                                                                         "",
+	} {
+		if got := ProviderLink(src); got != want {
+			t.Errorf("ProviderLink(%q) = %q, want %q", src, got, want)
+		}
 	}
 }

@@ -51,7 +51,7 @@ func stateKey(name string, p Page) string {
 	b.WriteString(name)
 	b.WriteByte('|')
 	b.WriteString(p.Locale)
-	for _, f := range []bool{p.Decided, p.GPC, p.Saved, p.ConsentID != ""} {
+	for _, f := range []bool{p.Decided, p.GPC, p.Saved, p.ConsentID != "", p.Nonce != "", p.StyleNonce != ""} {
 		b.WriteByte("01"[btoi(f)])
 	}
 	for _, c := range p.Categories {
@@ -69,84 +69,75 @@ func btoi(b bool) int {
 	return 0
 }
 
-// Sentinels rendered in place of the per-visitor values. They are plain
-// letters, so every escaper html/template applies leaves them unchanged.
-const (
-	returnHole = "cgHoleReturnTo7q"
-	idHole     = "cgHoleConsentId7q"
-)
+// holes are the per-visitor values of a Page, rendered as sentinels of
+// plain letters (every escaper html/template applies leaves them unchanged)
+// and substituted, escaped, into the cached bytes.
+var holes = []struct {
+	sentinel string
+	get      func(*Page) *string
+}{
+	{"cgHoleReturnTo7q", func(p *Page) *string { return &p.ReturnTo }},
+	{"cgHoleConsentId7q", func(p *Page) *string { return &p.ConsentID }},
+	{"cgHoleNonce7q", func(p *Page) *string { return &p.Nonce }},
+	{"cgHoleStyleNonce7q", func(p *Page) *string { return &p.StyleNonce }},
+}
 
-type holeKind int
-
-const (
-	holeReturnAttr  holeKind = iota // return path in an attribute value
-	holeReturnQuery                 // return path as a URL query value
-	holeID                          // consent ID in text
-)
+// hole is one occurrence of a per-visitor value in a rendered template.
+type hole struct {
+	field int  // index into holes
+	query bool // inside a URL query ("return_to=…"), so query-escaped too
+}
 
 // filled is a rendered template split at its holes: parts[i] comes before
 // holes[i], and the last part ends it.
 type filled struct {
 	parts [][]byte
-	holes []holeKind
+	holes []hole
 }
 
 func compile(name string, p Page) *filled {
-	p.ReturnTo = returnHole
-	if p.ConsentID != "" {
-		p.ConsentID = idHole
+	for _, h := range holes {
+		// An empty value can change the markup ({{if .ConsentID}}), so
+		// emptiness is part of the state key and stays empty here.
+		if v := h.get(&p); *v != "" || h.sentinel == holes[0].sentinel {
+			*v = h.sentinel
+		}
 	}
 	out := render(name, p)
 	f := &filled{}
 	for {
-		i, kind := nextHole(out)
-		if i < 0 {
+		at, field := -1, -1
+		for i, h := range holes {
+			if j := bytes.Index(out, []byte(h.sentinel)); j >= 0 && (at < 0 || j < at) {
+				at, field = j, i
+			}
+		}
+		if at < 0 {
 			f.parts = append(f.parts, out)
 			return f
 		}
-		n := len(returnHole)
-		if kind == holeID {
-			n = len(idHole)
-		} else if bytes.HasSuffix(out[:i], []byte("return_to=")) {
-			kind = holeReturnQuery
-		}
-		f.parts = append(f.parts, out[:i])
-		f.holes = append(f.holes, kind)
-		out = out[i+n:]
+		f.parts = append(f.parts, out[:at])
+		f.holes = append(f.holes, hole{field: field, query: bytes.HasSuffix(out[:at], []byte("return_to="))})
+		out = out[at+len(holes[field].sentinel):]
 	}
-}
-
-func nextHole(b []byte) (int, holeKind) {
-	r := bytes.Index(b, []byte(returnHole))
-	id := bytes.Index(b, []byte(idHole))
-	if id >= 0 && (r < 0 || id < r) {
-		return id, holeID
-	}
-	return r, holeReturnAttr
 }
 
 func (f *filled) fill(p Page) []byte {
 	if len(f.holes) == 0 {
 		return f.parts[0]
 	}
-	ret := html.EscapeString(p.ReturnTo)
-	query := html.EscapeString(url.QueryEscape(p.ReturnTo))
-	id := html.EscapeString(p.ConsentID)
 	n := 0
 	for _, part := range f.parts {
 		n += len(part)
 	}
-	out := make([]byte, 0, n+len(f.holes)*len(query))
+	out := make([]byte, 0, n+256)
 	for i, h := range f.holes {
 		out = append(out, f.parts[i]...)
-		switch h {
-		case holeReturnAttr:
-			out = append(out, ret...)
-		case holeReturnQuery:
-			out = append(out, query...)
-		case holeID:
-			out = append(out, id...)
+		v := *holes[h.field].get(&p)
+		if h.query {
+			v = url.QueryEscape(v)
 		}
+		out = append(out, html.EscapeString(v)...)
 	}
 	return asciiOnly(append(out, f.parts[len(f.parts)-1]...))
 }

@@ -29,6 +29,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		cookie_table_path <path>
 //		welsh_paths <prefix...>
 //		text <locale> <key> <text>
+//		gpc off|<category...>
+//		consent_mode basic|advanced
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
@@ -109,6 +111,20 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				h.Text[loc] = map[string]string{}
 			}
 			h.Text[loc][key] = val
+		case "gpc":
+			args := d.RemainingArgs()
+			switch {
+			case len(args) == 0:
+				return d.ArgErr()
+			case len(args) == 1 && args[0] == "off":
+				h.IgnoreGPC = true
+			default:
+				h.GPCCategories = append(h.GPCCategories, args...)
+			}
+		case "consent_mode":
+			if !d.Args(&h.ConsentMode) || d.NextArg() {
+				return d.ArgErr()
+			}
 		default:
 			return d.Errf("unrecognized subdirective %q", d.Val())
 		}

@@ -8,13 +8,10 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
-	"go.uber.org/zap"
 
 	"github.com/consentgate/consentgate/banner"
-	"github.com/consentgate/consentgate/consent"
 	"github.com/consentgate/consentgate/trackers"
 )
 
@@ -63,56 +60,71 @@ func (h *Handler) serveChoice(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return caddyhttp.Error(http.StatusBadRequest, fmt.Errorf("cookie_consent: choice: %w", err))
 	}
-	action := r.PostForm.Get("action")
-	var granted []trackers.Category
-	switch action {
-	case "accept_all":
-		granted = slices.Clone(trackers.Categories)
-	case "reject_all":
-	case "save":
-		for _, c := range r.PostForm["category"] {
-			cat := trackers.Category(c)
-			if !cat.Valid() {
-				return caddyhttp.Error(http.StatusBadRequest, fmt.Errorf("cookie_consent: choice: unknown category %q", c))
-			}
-			if !slices.Contains(granted, cat) {
-				granted = append(granted, cat)
-			}
-		}
-		slices.SortFunc(granted, func(a, b trackers.Category) int {
-			return slices.Index(trackers.Categories, a) - slices.Index(trackers.Categories, b)
-		})
-	default:
-		return caddyhttp.Error(http.StatusBadRequest, fmt.Errorf("cookie_consent: choice: unknown action %q", action))
-	}
-
 	prev := h.visitorOf(r)
-	id := prev.decision.ID
-	if id == "" {
-		id = consent.NewID()
+	js := strings.Contains(r.Header.Get("Accept"), "application/json")
+	c, err := h.parseChoice(r.PostForm, prev, js)
+	if err != nil {
+		return caddyhttp.Error(http.StatusBadRequest, err)
 	}
-	d := consent.Decision{ID: id, Granted: granted, Version: h.policy.Version, Time: time.Now().UTC()}
-	http.SetCookie(w, &http.Cookie{
-		Name: consent.CookieName, Value: h.codec.Encode(d), Path: "/",
-		MaxAge: int(h.policy.MaxAgeFor(d).Seconds()), Secure: r.TLS != nil,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode,
-	})
-	now := visitor{decision: d, decided: true, gpc: prev.gpc}
-	h.expireTrackerCookies(w, r, now)
-
 	returnTo := safeReturn(r.PostForm.Get("return_to"))
-	page, _, _ := strings.Cut(returnTo, "?")
-	h.logger.Info("consent decision",
-		zap.String("consent_id", id), zap.String("action", action),
-		zap.Strings("granted", categoryStrings(granted)), zap.String("policy_version", d.Version),
-		zap.String("page", page), zap.Bool("gpc", prev.gpc), zap.Bool("renewal", prev.decision.ID != ""))
-
-	if strings.Contains(r.Header.Get("Accept"), "application/json") {
+	c.page = returnTo
+	c.locale = h.locale(returnTo, r.PostForm.Get("lang"))
+	d := h.decide(w, r, prev, c).decision
+	if js {
 		w.Header().Set("Content-Type", "application/json")
-		return json.NewEncoder(w).Encode(choiceResponse{ID: id, Granted: categoryStrings(granted), Version: d.Version})
+		return json.NewEncoder(w).Encode(choiceResponse{ID: d.ID, Granted: categoryStrings(d.Granted), Version: d.Version})
 	}
 	http.Redirect(w, r, returnTo, http.StatusSeeOther)
 	return nil
+}
+
+// parseChoice reads a posted choice. Actions: accept_all, reject_all, save
+// (the ticked categories), allow (add one category, from an embed
+// placeholder) and gpc (the browser's Global Privacy Control, seen by the
+// banner script). A browser sending GPC refuses the mapped categories
+// unless the visitor ticks them one by one in the settings.
+func (h *Handler) parseChoice(form url.Values, prev visitor, js bool) (choice, error) {
+	var c choice
+	action := form.Get("action")
+	cats := make([]trackers.Category, 0, len(form["category"]))
+	for _, s := range form["category"] {
+		cat := trackers.Category(s)
+		if !cat.Valid() {
+			return c, fmt.Errorf("cookie_consent: choice: unknown category %q", s)
+		}
+		cats = append(cats, cat)
+	}
+	switch action {
+	case "accept_all":
+		c.method, c.granted = methodAcceptAll, slices.Clone(trackers.Categories)
+		if prev.gpc {
+			c.granted = slices.DeleteFunc(c.granted, func(x trackers.Category) bool { return slices.Contains(h.gpcCategories, x) })
+		}
+	case "reject_all":
+		c.method = methodRejectAll
+	case "save":
+		c.method, c.granted = methodSaveSettings, cats
+	case "allow":
+		if len(cats) != 1 {
+			return c, fmt.Errorf("cookie_consent: choice: allow needs exactly one category")
+		}
+		c.method = methodPlaceholder
+		if prev.decided {
+			c.granted = slices.Clone(prev.decision.Granted)
+		}
+		c.granted = append(c.granted, cats[0])
+	case "gpc":
+		c.method = methodGPC
+		if prev.decided {
+			c.granted = slices.DeleteFunc(slices.Clone(prev.decision.Granted), func(x trackers.Category) bool { return slices.Contains(h.gpcCategories, x) })
+		}
+	default:
+		return c, fmt.Errorf("cookie_consent: choice: unknown action %q", action)
+	}
+	if !js && c.method != methodPlaceholder {
+		c.method = methodNoJSForm
+	}
+	return c, nil
 }
 
 // sameOrigin rejects cross-site posts: a forged choice must not change a

@@ -1823,9 +1823,25 @@ func TestConsentEndpointsAndBannerVariants(t *testing.T) {
 
 	t.Run("banner", func(t *testing.T) {
 		_, plain := itGet(t, c, base+"/index.html", map[string]string{"Accept": "text/html"})
-		_, gpc := itGet(t, c, base+"/index.html", map[string]string{"Accept": "text/html", "Sec-GPC": "1"})
-		if bytes.Contains(plain, []byte(`class="cg-gpc"`)) || !bytes.Contains(gpc, []byte(`class="cg-gpc"`)) {
-			t.Errorf("GPC notice: without Sec-GPC %v, with %v", bytes.Contains(plain, []byte(`class="cg-gpc"`)), bytes.Contains(gpc, []byte(`class="cg-gpc"`)))
+		gpcResp, gpc := itGet(t, c, base+"/index.html", map[string]string{"Accept": "text/html", "Sec-GPC": "1"})
+		shown := []byte(`<p class="cg-gpc">`)
+		if bytes.Contains(plain, shown) || !bytes.Contains(gpc, shown) {
+			t.Errorf("GPC notice shown: without Sec-GPC %v, with %v", bytes.Contains(plain, shown), bytes.Contains(gpc, shown))
+		}
+		// GPC is a complete Reject all by default: recorded at once, so
+		// the next page asks nothing.
+		var gpcCookie *http.Cookie
+		for _, ck := range gpcResp.Cookies() {
+			if ck.Name == "consentgate" {
+				gpcCookie = ck
+			}
+		}
+		if gpcCookie == nil {
+			t.Fatal("a page view with Sec-GPC: 1 set no consent cookie")
+		}
+		_, next := itGet(t, c, base+"/index.html", map[string]string{"Accept": "text/html", "Sec-GPC": "1", "Cookie": "consentgate=" + gpcCookie.Value})
+		if bytes.Contains(next, []byte(`id="cg-banner"`)) || !bytes.Contains(next, []byte(`type="text/plain"`)) {
+			t.Error("after the GPC refusal the next page shows the banner again or loads trackers")
 		}
 		for _, want := range []string{
 			"Cookies on Llanwern County Council",

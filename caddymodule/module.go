@@ -74,16 +74,27 @@ type Handler struct {
 	WelshPaths []string `json:"welsh_paths,omitempty"`
 	// Text overrides built-in wording: locale → key → text.
 	Text map[string]map[string]string `json:"text,omitempty"`
+	// GPCCategories are the categories a Global Privacy Control signal
+	// refuses (default: every optional category, which makes GPC a complete
+	// Reject all). IgnoreGPC turns the signal off.
+	GPCCategories []string `json:"gpc_categories,omitempty"`
+	IgnoreGPC     bool     `json:"ignore_gpc,omitempty"`
+	// ConsentMode is Google Consent Mode's mode: "basic" (default; Google
+	// tags do not load before consent) or "advanced" (they load with every
+	// consent type denied and send cookieless pings).
+	ConsentMode string `json:"consent_mode,omitempty"`
 
-	catalogue   *trackers.Catalogue
-	codec       *consent.Codec
-	policy      consent.Policy
-	texts       map[string]*banner.Text
-	providers   map[trackers.Category][]string
-	rendered    *banner.Cache
-	necessary   map[string]bool
-	siteCookies []SiteCookie
-	logger      *zap.Logger
+	catalogue     *trackers.Catalogue // every tracker: cookies, withdrawal
+	rewriting     *trackers.Catalogue // what the rewriter neutralises
+	gpcCategories []trackers.Category
+	codec         *consent.Codec
+	policy        consent.Policy
+	texts         map[string]*banner.Text
+	providers     map[trackers.Category][]string
+	rendered      *banner.Cache
+	necessary     map[string]bool
+	siteCookies   []SiteCookie
+	logger        *zap.Logger
 }
 
 // Rule is a site-specific tracker rule.
@@ -133,7 +144,23 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("cookie_consent: rules: %w", err)
 	}
-	h.catalogue = cat
+	h.catalogue, h.rewriting = cat, cat
+	if h.ConsentMode == "advanced" {
+		if h.rewriting, err = trackers.New(withoutVendors(trackers.Builtin, consentModeVendors), rules); err != nil {
+			return fmt.Errorf("cookie_consent: rules: %w", err)
+		}
+	}
+	h.gpcCategories = nil
+	if !h.IgnoreGPC {
+		h.gpcCategories = slices.Clone(trackers.Categories)
+		if len(h.GPCCategories) > 0 {
+			h.gpcCategories = h.gpcCategories[:0]
+			for _, c := range h.GPCCategories {
+				h.gpcCategories = append(h.gpcCategories, trackers.Category(c))
+			}
+			h.gpcCategories = sortCategories(h.gpcCategories)
+		}
+	}
 	h.providers = map[trackers.Category][]string{}
 	for _, v := range cat.Vendors() {
 		if !slices.Contains(h.providers[v.Category], v.Name) && !strings.HasPrefix(v.ID, "site:") {
@@ -169,8 +196,32 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	return nil
 }
 
+// consentModeVendors are the Google tags that honour Consent Mode, and so
+// may load before consent in advanced mode.
+var consentModeVendors = []string{"google-tag-manager", "google-analytics", "google-ads"}
+
+func withoutVendors(vs []trackers.Vendor, ids []string) []trackers.Vendor {
+	var out []trackers.Vendor
+	for _, v := range vs {
+		if !slices.Contains(ids, v.ID) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // Validate checks the configuration.
 func (h *Handler) Validate() error {
+	switch h.ConsentMode {
+	case "", "basic", "advanced":
+	default:
+		return fmt.Errorf("cookie_consent: consent_mode %q: want basic or advanced", h.ConsentMode)
+	}
+	for _, c := range h.GPCCategories {
+		if !trackers.Category(c).Valid() {
+			return fmt.Errorf("cookie_consent: gpc: unknown category %q (want one of %v)", c, trackers.Categories)
+		}
+	}
 	for _, c := range h.Cookies {
 		if !trackers.Category(c.Category).Valid() {
 			return fmt.Errorf("cookie_consent: cookie %q: unknown category %q (want one of %v)", c.Name, c.Category, trackers.Categories)
@@ -237,6 +288,9 @@ func (h *Handler) signingKey() ([]byte, error) {
 func (h *Handler) derivePolicyVersion() string {
 	s := sha256.New()
 	fmt.Fprintf(s, "%s\n", h.PolicyVersion)
+	if h.ConsentMode == "advanced" {
+		fmt.Fprintf(s, "consent_mode advanced\n") // Google tags load before consent
+	}
 	for _, v := range h.catalogue.Vendors() {
 		fmt.Fprintf(s, "%s|%s|%v|%v\n", v.ID, v.Category, v.Hosts, v.Paths)
 		for _, c := range v.Cookies {

@@ -7,6 +7,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/consentgate/consentgate/banner"
 	"github.com/consentgate/consentgate/rewrite"
 	"github.com/consentgate/consentgate/trackers"
 )
@@ -18,6 +19,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.serveEndpoint(w, r)
 	}
 	v := h.visitorOf(r)
+	h.gpcChoice(w, r, v)
 	if h.ScrubRequestCookies {
 		h.scrubCookieHeader(r, v)
 	}
@@ -70,14 +72,18 @@ func limitAcceptEncoding(r *http.Request) {
 func (h *Handler) newRewriter(w *responseWriter, enc string) *rewrite.Rewriter {
 	v, r := w.v, w.req
 	returnTo := originalURI(r)
+	nonce, styleNonce := cspNonces(w.Header())
+	page := func(lang string) banner.Page {
+		p := h.page(v, h.locale(r.URL.Path, lang), returnTo)
+		p.Nonce, p.StyleNonce = nonce, styleNonce
+		return p
+	}
 	opts := rewrite.Options{
-		Catalogue:  h.catalogue,
+		Catalogue:  h.rewriting,
 		Allowed:    v.allows,
-		HeadInject: h.rendered.Head(h.page(v, "en", returnTo)),
-		BodyInject: func(lang string) []byte {
-			return h.rendered.Body(h.page(v, h.locale(r.URL.Path, lang), returnTo))
-		},
-		Decode: decoders[enc],
+		HeadInject: h.rendered.Head(page("")),
+		BodyInject: func(lang string) []byte { return h.rendered.Body(page(lang)) },
+		Decode:     decoders[enc],
 	}
 	if h.logger.Core().Enabled(zap.DebugLevel) {
 		opts.OnNeutralise = func(vd *trackers.Vendor) { w.neutralised = append(w.neutralised, vd.ID) }

@@ -24,11 +24,11 @@ var (
 		{"static.hotjar.com", "/c/hotjar-1234567.js"},
 	}
 	otherRequests = [][2]string{
-		{"connect.facebook.net", "/en_US/fbevents.js"}, // marketing
-		{"connect.facebook.net", "/en_GB/sdk.js"},      // social
-		{"www.facebook.com", "/plugins/page.php"},      // social
-		{"platform.twitter.com", "/widgets.js"},        // social
-		{"www.youtube.com", "/embed/dQw4w9WgXcQ"},      // media
+		{"connect.facebook.net", "/en_US/fbevents.js"},     // marketing
+		{"connect.facebook.net", "/en_GB/sdk.js"},          // social
+		{"www.facebook.com", "/plugins/page.php"},          // social
+		{"platform.twitter.com", "/widgets.js"},            // social
+		{"www.youtube-nocookie.com", "/embed/dQw4w9WgXcQ"}, // media
 	}
 	// The first-party cookies the analytics stubs set, as the real tags do.
 	analyticsCookies = []string{"_ga", "_ga_DEMO12345", "__utma", "_hjSessionUser_1234567"}
@@ -130,8 +130,8 @@ func TestAcceptAll(t *testing.T) {
 	if got := e.location(); got != "/" {
 		t.Errorf("after Accept all the page is %s, want /", got)
 	}
-	if src := evalJS[string](e, `String(document.querySelector('`+youtubeIframe+`').getAttribute('src'))`); src != "https://www.youtube.com/embed/dQw4w9WgXcQ" {
-		t.Errorf("YouTube iframe src after Accept all = %q, want the video URL", src)
+	if src := evalJS[string](e, `String(document.querySelector('`+youtubeIframe+`').getAttribute('src'))`); src != "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ" {
+		t.Errorf("YouTube iframe src after Accept all = %q, want the video through youtube-nocookie.com", src)
 	}
 	if n := evalJS[int](e, `[...document.querySelectorAll('[data-consent]')].filter(el => !document.getElementById('cg-root').contains(el)).length`); n != 0 {
 		t.Errorf("%d element(s) still inert after Accept all", n)

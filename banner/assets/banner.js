@@ -6,6 +6,10 @@
   if (!root) return;
   var banner = d.getElementById('cg-banner'), panel = d.getElementById('cg-settings');
   var opener = null;
+  var ytEmbed = /^((?:https?:)?\/\/)(?:www\.)?youtube\.com\/embed\//i;
+
+  // First in the tab order, wherever the server could inject it.
+  if (d.body && d.body.firstChild !== root) d.body.insertBefore(root, d.body.firstChild);
 
   function granted() { return (root.getAttribute('data-cg-granted') || '').split(' ').filter(Boolean); }
 
@@ -30,8 +34,10 @@
           s.setAttribute(n, a.value);
         }
         if (el.nonce) s.nonce = el.nonce;
+        // A nomodule script never loads where modules are supported.
+        var skipped = s.hasAttribute('nomodule') && 'noModule' in s;
         if (s.hasAttribute('src')) {
-          if (!el.hasAttribute('async')) { s.async = false; wait = true; }
+          if (!el.hasAttribute('async') && !skipped) { s.async = false; wait = true; }
         } else {
           s.text = el.text;
         }
@@ -45,12 +51,18 @@
     })(0);
   }
 
+  // restore gives an element back its own attributes; an embed placeholder
+  // (our srcdoc) goes first, so that src is what loads.
   function restore(el) {
+    if (el.hasAttribute('data-consent-ph')) { el.removeAttribute('srcdoc'); el.removeAttribute('data-consent-ph'); }
+    var yt = el.getAttribute('data-consent-vendor') === 'youtube';
     var names = [].map.call(el.attributes, function (a) { return a.name; });
     names.forEach(function (n) {
       if (n.indexOf('data-consent-') === 0 && n !== 'data-consent-vendor') {
-        el.setAttribute(n.slice(13), el.getAttribute(n));
+        var v = el.getAttribute(n);
+        if (yt && (n === 'data-consent-src' || n === 'data-consent-data-src')) v = v.replace(ytEmbed, '$1www.youtube-nocookie.com/embed/');
         el.removeAttribute(n);
+        el.setAttribute(n.slice(13), v);
       }
     });
     el.removeAttribute('data-consent');
@@ -58,6 +70,13 @@
   }
 
   function show(el, on) { if (el) el.hidden = !on; }
+
+  // A sticky banner must not cover the element that has focus (WCAG 2.4.11).
+  function reserve() {
+    var h = banner && !banner.hidden ? banner.offsetHeight : 0;
+    d.documentElement.style.scrollPaddingBottom = h ? h + 'px' : '';
+    if (d.body) d.body.style.paddingBottom = h ? h + 'px' : '';
+  }
 
   function openSettings(from) {
     opener = from || d.activeElement;
@@ -72,6 +91,14 @@
     else { var r = root.querySelector('.cg-reopen'); if (r) r.focus(); }
   }
 
+  function showID(id) {
+    [].forEach.call(root.querySelectorAll('.cg-id'), function (p) {
+      var c = p.querySelector('code');
+      if (!c) { c = d.createElement('code'); p.textContent = p.textContent.split(':')[0] + ': '; p.appendChild(c); }
+      c.textContent = id;
+    });
+  }
+
   function apply(res) {
     var before = granted();
     root.setAttribute('data-cg-granted', res.granted.join(' '));
@@ -79,11 +106,7 @@
     [].forEach.call(root.querySelectorAll('input[name=category]'), function (c) {
       c.checked = res.granted.indexOf(c.value) >= 0;
     });
-    [].forEach.call(root.querySelectorAll('.cg-id'), function (p) {
-      var c = p.querySelector('code');
-      if (!c) { c = d.createElement('code'); p.textContent = p.textContent.split(':')[0] + ': '; p.appendChild(c); }
-      c.textContent = res.id;
-    });
+    showID(res.id);
     gtag('consent', 'update', {
       analytics_storage: res.granted.indexOf('analytics') >= 0 ? 'granted' : 'denied',
       ad_storage: res.granted.indexOf('marketing') >= 0 ? 'granted' : 'denied',
@@ -96,35 +119,46 @@
     var wasBanner = banner && !banner.hidden;
     show(banner, false);
     show(panel, false);
+    reserve();
     activate(res.granted.filter(function (c) { return before.indexOf(c) < 0; }));
     var r = root.querySelector('.cg-reopen');
     if (wasBanner || !opener) { if (r) r.focus(); } else closeSettings();
   }
 
-  d.addEventListener('submit', function (e) {
-    // Attributes, not properties: the buttons are named "action", which
-    // shadows form.action.
-    var f = e.target, btn = e.submitter, action = btn && btn.value;
-    var method = (btn && btn.getAttribute('formmethod')) || f.getAttribute('method') || 'get';
-    if (!root.contains(f) || method.toLowerCase() !== 'post') return;
-    var url = (btn && btn.getAttribute('formaction')) || f.getAttribute('action');
-    e.preventDefault();
-    var body = new URLSearchParams(new FormData(f));
-    body.set('action', action || 'save');
-    if (action !== 'save') body.delete('category');
-    fetch(url, {
+  // post sends a choice; without a JSON answer the form is submitted as
+  // it would be without JavaScript.
+  function post(f, fields, done) {
+    var body = new URLSearchParams(f ? new FormData(f) : undefined);
+    for (var k in fields) body.set(k, fields[k]);
+    if (fields.action !== 'save' && fields.action !== 'allow') body.delete('category');
+    if (!body.has('return_to')) body.set('return_to', root.getAttribute('data-cg-return') || '/');
+    body.set('lang', root.getAttribute('lang') || '');
+    return fetch(root.getAttribute('data-cg-prefix') + '/choice', {
       method: 'POST', body: body, credentials: 'same-origin',
       headers: { 'Accept': 'application/json' }
     }).then(function (r) {
       if (!r.ok) throw new Error(r.status);
       return r.json();
-    }).then(apply, function () {
+    }).then(done || apply, function () {
+      if (!f) return;
       var h = d.createElement('input');
-      h.type = 'hidden'; h.name = 'action'; h.value = action || 'save';
+      h.type = 'hidden'; h.name = 'action'; h.value = fields.action;
       f.appendChild(h);
       f.submit();
     });
-  });
+  }
+
+  function onSubmit(e) {
+    // Attributes, not properties: the buttons are named "action", which
+    // shadows form.action.
+    var f = e.target, btn = e.submitter, action = (btn && btn.value) || 'save';
+    var method = (btn && btn.getAttribute('formmethod')) || f.getAttribute('method') || 'get';
+    if (method.toLowerCase() !== 'post') return;
+    e.preventDefault();
+    post(f, { action: action });
+  }
+
+  d.addEventListener('submit', function (e) { if (root.contains(e.target)) onSubmit(e); });
 
   d.addEventListener('click', function (e) {
     var t = e.target.closest && e.target.closest('[data-consent-open],[data-cg-close]');
@@ -136,4 +170,34 @@
   d.addEventListener('keydown', function (e) {
     if (e.key === 'Escape' && panel && !panel.hidden) closeSettings();
   });
+
+  // Embed placeholders live in the held-back frame's srcdoc: same origin,
+  // so their buttons are wired from here ("Load this once" needs script).
+  function wire(frame) {
+    var doc;
+    try { doc = frame.contentDocument; } catch (err) { return; }
+    if (!doc || !doc.body || !doc.body.classList.contains('cg-ph') || doc.__cg) return;
+    doc.__cg = true;
+    var once = doc.querySelector('[data-cg-load]');
+    if (once) {
+      once.hidden = false;
+      once.addEventListener('click', function () { restore(frame); });
+    }
+    doc.addEventListener('submit', function (e) { onSubmit(e); });
+  }
+  [].forEach.call(d.querySelectorAll('iframe[data-consent-ph]'), function (f) {
+    f.addEventListener('load', function () { wire(f); });
+    if (f.contentDocument && f.contentDocument.readyState === 'complete') wire(f);
+  });
+
+  // A browser that says "do not track me" only in script (no Sec-GPC
+  // header reached the server) refuses the same way.
+  if (navigator.globalPrivacyControl === true && !root.hasAttribute('data-cg-decided') && !root.hasAttribute('data-cg-gpc')) {
+    root.setAttribute('data-cg-gpc', '');
+    [].forEach.call(root.querySelectorAll('.cg-gpc'), function (p) { p.hidden = false; });
+    post(null, { action: 'gpc' }, function (res) { root.setAttribute('data-cg-granted', res.granted.join(' ')); showID(res.id); });
+  }
+
+  reserve();
+  if (window.ResizeObserver && banner) new ResizeObserver(reserve).observe(banner);
 })();
