@@ -4,7 +4,7 @@ BIN     := bin/caddy
 DATA    := $(CURDIR)/tmp/data
 CHROME  ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 
-.PHONY: run build test lint unit chromium fuzz bench stress clean
+.PHONY: run build test lint deps fuzz bench stress clean
 
 build: $(BIN)
 
@@ -18,7 +18,7 @@ run: $(BIN)
 
 # Everything: lint, unit, fuzz seeds, in-process Caddy integration and
 # headless-Chromium end-to-end tests.
-test: chromium lint
+test: deps lint
 	$(GO) test -count=1 -timeout 12m ./...
 
 lint:
@@ -27,13 +27,19 @@ lint:
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
-# Install Debian's Chromium when it is missing and we may (root).
-chromium:
-	@if [ -z "$(CHROME)" ]; then \
+# Install what the tests run for real when it is missing and we may (root):
+# Debian's Chromium (browser tests), PostgreSQL's server binaries (consent
+# log tests against a throwaway cluster) and npm (axe-core at test time).
+deps:
+	@missing=""; \
+	[ -n "$(CHROME)" ] || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			echo "installing chromium from Debian's packages"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-		else echo "chromium not found and cannot install it (not root): the browser tests will fail"; fi; \
+			echo "installing from Debian's packages:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else echo "missing:$$missing, and cannot install (not root): the tests that need them will fail"; fi; \
 	fi
 
 # Long fuzzing of the rewriter (FUZZTIME=10m to change).
