@@ -31,6 +31,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		text <locale> <key> <text>
 //		gpc off|<category...>
 //		consent_mode basic|advanced
+//		pre_consent_csp report-only|enforce [<allowed source...>]
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
@@ -121,6 +122,12 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			default:
 				h.GPCCategories = append(h.GPCCategories, args...)
 			}
+		case "pre_consent_csp":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.ArgErr()
+			}
+			h.PreConsentCSP, h.PreConsentCSPAllow = args[0], append(h.PreConsentCSPAllow, args[1:]...)
 		case "consent_mode":
 			if !d.Args(&h.ConsentMode) || d.NextArg() {
 				return d.ArgErr()

@@ -1,9 +1,108 @@
 package caddymodule
 
 import (
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/consentgate/consentgate/trackers"
 )
+
+// Pre-consent CSP modes.
+const (
+	cspReportOnly = "report-only"
+	cspEnforce    = "enforce"
+)
+
+// preConsentCSP builds the policy for a visitor who has not consented to
+// every category: the site itself, the sources the operator allows and the
+// hosts of consented categories. A tracker that a first-party script
+// injects at run time is then blocked (enforce) or at least reported.
+func (h *Handler) preConsentCSP(v visitor) string {
+	sources := []string{"'self'"}
+	sources = append(sources, h.PreConsentCSPAllow...)
+	for _, vd := range h.catalogue.Vendors() {
+		if !v.allows(vd.Category) {
+			continue
+		}
+		for _, host := range vd.Hosts {
+			for _, src := range []string{host, "*." + host} {
+				if !slices.Contains(sources, src) {
+					sources = append(sources, src)
+				}
+			}
+		}
+	}
+	list := strings.Join(sources, " ")
+	return fmt.Sprintf("script-src %[1]s 'unsafe-inline' 'unsafe-eval' blob:; connect-src %[1]s; img-src %[1]s data: blob:; "+
+		"frame-src %[1]s; report-uri %[2]s/csp-report", list, Prefix)
+}
+
+// setPreConsentCSP adds the pre-consent policy to an HTML response, as a
+// second policy beside any the site sends (browsers enforce both).
+func (h *Handler) setPreConsentCSP(hdr http.Header, v visitor) {
+	if h.PreConsentCSP == "" {
+		return
+	}
+	for _, c := range trackers.Categories {
+		if !v.allows(c) {
+			name := "Content-Security-Policy-Report-Only"
+			if h.PreConsentCSP == cspEnforce {
+				name = "Content-Security-Policy"
+			}
+			hdr.Add(name, h.preConsentCSP(v))
+			return
+		}
+	}
+}
+
+// maxCSPReport caps a violation report; real ones are well under 2 KB.
+const maxCSPReport = 16 << 10
+
+// serveCSPReport logs what the pre-consent policy caught: the host a page
+// tried to reach before consent, without query strings.
+func (h *Handler) serveCSPReport(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return caddyhttp.Error(http.StatusMethodNotAllowed, fmt.Errorf("cookie_consent: csp-report: method %s", r.Method))
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCSPReport))
+	if err != nil {
+		return caddyhttp.Error(http.StatusRequestEntityTooLarge, fmt.Errorf("cookie_consent: csp-report: %w", err))
+	}
+	var legacy struct {
+		Report struct {
+			Blocked   string `json:"blocked-uri"`
+			Document  string `json:"document-uri"`
+			Directive string `json:"violated-directive"`
+		} `json:"csp-report"`
+	}
+	if err := json.Unmarshal(body, &legacy); err != nil || legacy.Report.Blocked == "" {
+		return caddyhttp.Error(http.StatusBadRequest, fmt.Errorf("cookie_consent: csp-report: not a CSP violation report"))
+	}
+	h.logger.Warn("pre-consent CSP caught a request",
+		zap.String("blocked", withoutQuery(legacy.Report.Blocked)), zap.String("page", withoutQuery(legacy.Report.Document)),
+		zap.String("directive", legacy.Report.Directive))
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// withoutQuery keeps scheme, host and path of a reported URL.
+func withoutQuery(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return ""
+	}
+	u.RawQuery, u.Fragment, u.User = "", "", nil
+	return u.String()
+}
 
 // cspNonces returns the nonces a page's Content-Security-Policy allows for
 // scripts and for styles, so the injected banner carries them: a page with a

@@ -26,6 +26,8 @@ func (h *Handler) serveEndpoint(w http.ResponseWriter, r *http.Request) error {
 		return h.serveChoice(w, r)
 	case "settings":
 		return h.serveSettings(w, r)
+	case "csp-report":
+		return h.serveCSPReport(w, r)
 	case "cookies":
 		return h.serveCookieTable(w, r)
 	case "banner.js", "banner.css", "consent-mode.js":

@@ -83,6 +83,12 @@ type Handler struct {
 	// tags do not load before consent) or "advanced" (they load with every
 	// consent type denied and send cookieless pings).
 	ConsentMode string `json:"consent_mode,omitempty"`
+	// PreConsentCSP adds a Content-Security-Policy for visitors who have
+	// not consented to everything: "report-only" or "enforce". It allows
+	// the site, PreConsentCSPAllow (CSP sources such as
+	// https://cdn.example.com) and the hosts of consented categories.
+	PreConsentCSP      string   `json:"pre_consent_csp,omitempty"`
+	PreConsentCSPAllow []string `json:"pre_consent_csp_allow,omitempty"`
 
 	catalogue     *trackers.Catalogue // every tracker: cookies, withdrawal
 	rewriting     *trackers.Catalogue // what the rewriter neutralises
@@ -155,6 +161,16 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		h.gpcCategories = slices.Clone(trackers.Categories)
 		if len(h.GPCCategories) > 0 {
 			h.gpcCategories = h.gpcCategories[:0]
+			switch h.PreConsentCSP {
+			case "", cspReportOnly, cspEnforce:
+			default:
+				return fmt.Errorf("cookie_consent: pre_consent_csp %q: want report-only or enforce", h.PreConsentCSP)
+			}
+			for _, src := range h.PreConsentCSPAllow {
+				if src == "" || strings.ContainsAny(src, ";,\r\n ") {
+					return fmt.Errorf("cookie_consent: pre_consent_csp allow: %q is not one CSP source", src)
+				}
+			}
 			for _, c := range h.GPCCategories {
 				h.gpcCategories = append(h.gpcCategories, trackers.Category(c))
 			}
@@ -216,6 +232,16 @@ func (h *Handler) Validate() error {
 	case "", "basic", "advanced":
 	default:
 		return fmt.Errorf("cookie_consent: consent_mode %q: want basic or advanced", h.ConsentMode)
+	}
+	switch h.PreConsentCSP {
+	case "", cspReportOnly, cspEnforce:
+	default:
+		return fmt.Errorf("cookie_consent: pre_consent_csp %q: want report-only or enforce", h.PreConsentCSP)
+	}
+	for _, src := range h.PreConsentCSPAllow {
+		if src == "" || strings.ContainsAny(src, ";,\r\n ") {
+			return fmt.Errorf("cookie_consent: pre_consent_csp allow: %q is not one CSP source", src)
+		}
 	}
 	for _, c := range h.GPCCategories {
 		if !trackers.Category(c).Valid() {

@@ -62,6 +62,7 @@ func (w *responseWriter) WriteHeader(status int) {
 		hdr.Del("ETag")
 		hdr.Del("Accept-Ranges")
 		hdr.Add("Vary", "Cookie")
+		w.h.setPreConsentCSP(hdr, w.v)
 		return // committed with the first byte
 	case headersOnly:
 		// The same URL fetched with GET would be rewritten: describe that.
