@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"golang.org/x/net/html"
@@ -13,7 +15,8 @@ import (
 
 func FuzzRewrite(f *testing.F) {
 	seeds, _ := filepath.Glob("../testdata/site/*.html")
-	for _, s := range seeds {
+	corpus, _ := filepath.Glob("testdata/corpus/*.html")
+	for _, s := range append(seeds, corpus...) {
 		b, _ := os.ReadFile(s)
 		f.Add(b, uint16(7))
 	}
@@ -24,6 +27,12 @@ func FuzzRewrite(f *testing.F) {
 		`<svg><script href="https://x"></script></svg><math><mi><script>fbq('x')</script>`,
 		`<SCRIPT TYPE="TEXT/JAVASCRIPT">_gaq.push(1)</SCRIPT><script type=module>twttr</script>`,
 		"<img srcset=\"https://www.facebook.com/tr 1x, /a.png 2x\"><link rel=\"PreConnect dns-prefetch\" href=https://www.hotjar.com>",
+		`<script src="https:&#x2F;&#x2F;www.googletagmanager.com&#x2F;gtag&#x2F;js?id=G-1"></script><iframe src="https:\\www.youtube.com\embed\x">`,
+		`<object><param name=movie value="http://www.youtube.com/v/x&hl=en"><embed src=//www.youtube.com/v/x></object>`,
+		`<script type=rocketlazyloadscript data-rocket-src=https://connect.facebook.net/en_US/fbevents.js></script><script type="text/partytown">gtag('js')</script>`,
+		`<script><!--` + "\n" + `document.write('<script src="http://www.google-analytics.com/urchin.js"><\/script>');//--></script>`,
+		`<link rel=me href=https://twitter.com/x><link rel="stylesheet icon" href=//platform.x.com/a.css><a href=https://youtu.be/x>v</a>`,
+		`<script>__gaTracker('create','UA-1');omega('send')</script><script>gtag('config','AW-1')</script><blockquote class=twitter-tweet><p>Bins</p></blockquote>`,
 	} {
 		f.Add([]byte(s), uint16(3))
 	}
@@ -75,7 +84,7 @@ func executableTracker(cat *trackers.Catalogue, out []byte) string {
 			name, _ := z.TagName()
 			_, attrs := scanTag(raw)
 			if string(name) == "script" && isJavaScript(attrs) {
-				if src, ok := get(attrs, "src"); ok {
+				if src, ok := scriptSrc(attrs); ok {
 					if cat.MatchURL(src.value) != nil {
 						return "script " + string(raw)
 					}
@@ -84,6 +93,9 @@ func executableTracker(cat *trackers.Catalogue, out []byte) string {
 					noscript = false
 					continue
 				}
+			}
+			if string(name) == "link" && !fetchingLink(attrs) {
+				continue
 			}
 			for _, n := range urlAttrs[string(name)] {
 				if a, ok := get(attrs, n); ok && n != "srcset" && n != "data-srcset" && cat.MatchURL(a.value) != nil {
@@ -96,4 +108,14 @@ func executableTracker(cat *trackers.Catalogue, out []byte) string {
 		}
 		jsOpen, noscript = false, false
 	}
+}
+
+func fetchingLink(attrs []attr) bool {
+	rel, _ := get(attrs, "rel")
+	for _, t := range strings.Fields(strings.ToLower(rel.value)) {
+		if slices.Contains(hintRels, t) || slices.Contains(fetchRels, t) {
+			return true
+		}
+	}
+	return false
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"io"
 	"iter"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -286,7 +287,7 @@ func (r *Rewriter) startTag(name string, raw []byte) {
 	}
 	// Inline scripts are held until their text shows what they are; only
 	// then are their attributes read.
-	if !bytes.Contains(raw, dslash) {
+	if !mayHaveURL(raw) {
 		r.held = append(r.held[:0], raw...)
 		return
 	}
@@ -295,20 +296,38 @@ func (r *Rewriter) startTag(name string, raw []byte) {
 		r.out.Write(raw)
 		return
 	}
-	if src, ok := get(attrs, "src"); ok {
+	if src, ok := scriptSrc(attrs); ok {
 		v := r.opts.Catalogue.MatchURL(src.value)
 		if v == nil || r.opts.Allowed(v.Category) {
 			r.out.Write(raw)
 			return
 		}
-		r.writeNeutralised(raw, nameEnd, attrs, v, []string{"src"})
+		r.writeNeutralised(raw, nameEnd, attrs, v, []string{src.name})
 		return
 	}
 	r.held = append(r.held[:0], raw...)
 }
 
-// dslash is in every absolute or protocol-relative URL: a tag without it
-// cannot point at a third party, and is passed on without parsing.
+// scriptSrcAttrs are where a script's URL can be: src, or where page-speed
+// plugins (WP Rocket, LiteSpeed) park it until their loader runs the script.
+var scriptSrcAttrs = []string{"src", "data-rocket-src", "data-src", "data-lazy-src"}
+
+func scriptSrc(attrs []attr) (attr, bool) {
+	for _, n := range scriptSrcAttrs {
+		if a, ok := get(attrs, n); ok {
+			return a, true
+		}
+	}
+	return attr{}, false
+}
+
+// mayHaveURL reports whether a raw tag can hold an absolute or
+// protocol-relative URL: one needs "//", or a character reference or
+// backslash standing in for a slash. Other tags are passed on unparsed.
+func mayHaveURL(raw []byte) bool {
+	return bytes.Contains(raw, dslash) || bytes.IndexByte(raw, '&') >= 0 || bytes.IndexByte(raw, '\\') >= 0
+}
+
 var dslash = []byte("//")
 
 // urlAttrs lists, per element, the attributes whose URL makes the browser
@@ -325,16 +344,21 @@ var urlAttrs = map[string][]string{
 	"object": {"data"},
 	"input":  {"src"},
 	"link":   {"href"},
+	"param":  {"value"}, // <param name=movie value=...>, Flash-era video
 }
 
 // hintRels are <link> relations that only warm a connection or cache; to a
 // tracker host they are dropped outright.
 var hintRels = []string{"preconnect", "dns-prefetch", "preload", "prefetch", "prerender", "modulepreload"}
 
+// fetchRels are the other <link> relations a browser fetches; the rest
+// (me, author, alternate, canonical...) are links and stay as they are.
+var fetchRels = []string{"stylesheet", "icon", "apple-touch-icon", "apple-touch-icon-precomposed", "manifest", "import", "mask-icon"}
+
 // element applies the URL rules to a non-script start tag.
 func (r *Rewriter) element(name string, raw []byte) {
 	names, ok := urlAttrs[name]
-	if !ok || !bytes.Contains(raw, dslash) {
+	if !ok || !mayHaveURL(raw) {
 		r.out.Write(raw)
 		return
 	}
@@ -363,13 +387,17 @@ func (r *Rewriter) element(name string, raw []byte) {
 	}
 	if name == "link" {
 		rel, _ := get(attrs, "rel")
+		fetches := false
 		for _, t := range strings.Fields(strings.ToLower(rel.value)) {
-			for _, h := range hintRels {
-				if t == h {
-					r.neutralised(vendor)
-					return // dropped: a hint is worth nothing without consent
-				}
+			if slices.Contains(hintRels, t) {
+				r.neutralised(vendor)
+				return // dropped: a hint is worth nothing without consent
 			}
+			fetches = fetches || slices.Contains(fetchRels, t)
+		}
+		if !fetches {
+			r.out.Write(raw)
+			return
 		}
 	}
 	r.writeNeutralised(raw, nameEnd, attrs, vendor, hits)
@@ -425,7 +453,7 @@ func (r *Rewriter) flushHeld(text []byte) {
 	if text != nil {
 		if v := r.opts.Catalogue.MatchInline(text); v != nil && !r.opts.Allowed(v.Category) {
 			nameEnd, attrs := scanTag(held)
-			if _, hasSrc := get(attrs, "src"); isJavaScript(attrs) && !hasSrc {
+			if _, hasSrc := scriptSrc(attrs); isJavaScript(attrs) && !hasSrc {
 				r.writeNeutralised(held, nameEnd, attrs, v, nil)
 				return
 			}
@@ -471,7 +499,9 @@ func (r *Rewriter) neutralised(v *trackers.Vendor) {
 }
 
 // isJavaScript reports whether a script element's type makes it run as
-// classic script or module; JSON-LD, templates and the like are data.
+// classic script or module, or makes a page-speed loader (Partytown, WP
+// Rocket, LiteSpeed) run it later; JSON-LD, templates and the like are data.
+// MIME parameters are ignored, erring towards treating a script as code.
 func isJavaScript(attrs []attr) bool {
 	t, ok := get(attrs, "type")
 	if !ok {
@@ -480,12 +510,14 @@ func isJavaScript(attrs []attr) bool {
 		}
 		return true
 	}
-	switch strings.ToLower(strings.TrimSpace(t.value)) {
+	typ, _, _ := strings.Cut(t.value, ";")
+	switch strings.ToLower(strings.TrimSpace(typ)) {
 	case "", "module", "text/javascript", "application/javascript", "text/ecmascript",
 		"application/ecmascript", "application/x-javascript", "application/x-ecmascript",
 		"text/x-javascript", "text/x-ecmascript", "text/jscript", "text/livescript",
 		"text/javascript1.0", "text/javascript1.1", "text/javascript1.2", "text/javascript1.3",
-		"text/javascript1.4", "text/javascript1.5":
+		"text/javascript1.4", "text/javascript1.5",
+		"text/partytown", "rocketlazyloadscript", "litespeed/javascript":
 		return true
 	}
 	return false

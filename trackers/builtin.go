@@ -10,11 +10,35 @@ var Builtin = []Vendor{
 		PrivacyURL: "https://policies.google.com/privacy",
 	},
 	{
+		// Google Ads conversion tracking: its own hosts, and gtag.js when
+		// loaded or configured for an AW- (Ads) or DC- (Floodlight) ID, which
+		// is why it is matched before Google Analytics.
+		ID: "google-ads", Name: "Google Ads", Category: Marketing,
+		Hosts: []string{
+			"doubleclick.net", "googleadservices.com", "googlesyndication.com",
+			"googletagmanager.com/gtag/js?id=AW-", "googletagmanager.com/gtag/js?id=DC-",
+		},
+		Signatures: []string{
+			`re:gtag\s*\(\s*['"]config['"]\s*,\s*['"](?:AW|DC)-`, `re:send_to['"]?\s*:\s*['"](?:AW|DC)-`,
+			"googletagmanager.com/gtag/js?id=AW-",
+			"google_conversion_id", "googleadservices.com/pagead/conversion",
+		},
+		PrivacyURL: "https://policies.google.com/privacy",
+		Cookies: []Cookie{
+			{Name: "_gac_", Prefix: true, Content: "Campaign information", Expiry: "90 days", Purpose: "Links visits to advertising campaigns"},
+			{Name: "_gcl_", Prefix: true, Content: "Ad click information", Expiry: "90 days", Purpose: "Measures advertising conversions"},
+		},
+	},
+	{
 		ID: "google-analytics", Name: "Google Analytics", Category: Analytics,
 		Hosts: []string{"google-analytics.com", "analytics.google.com", "googletagmanager.com", "stats.g.doubleclick.net"},
+		// Every generation of the snippet: urchin.js, ga.js and dc.js
+		// (_gaq, _gat), analytics.js (also renamed, as WordPress plugins do),
+		// gtag.js.
 		Signatures: []string{
-			"google-analytics.com", "googletagmanager.com/gtag/js", "GoogleAnalyticsObject",
-			`re:gtag\s*\(`, `re:ga\s*\(\s*['"](?:create|send)['"]`, "_gaq",
+			"google-analytics.com", "stats.g.doubleclick.net", "googletagmanager.com/gtag/js", "GoogleAnalyticsObject",
+			`re:gtag\s*\(`, `re:ga\s*\(\s*['"](?:create|send|require|set)['"]`, "__gaTracker", "__gtagTracker",
+			"_gaq", "_gat._getTracker", "_gat._createTracker", "urchinTracker", "_uacct",
 		},
 		PrivacyURL: "https://policies.google.com/privacy",
 		Cookies: []Cookie{
@@ -33,18 +57,9 @@ var Builtin = []Vendor{
 		},
 	},
 	{
-		ID: "google-ads", Name: "Google Ads", Category: Marketing,
-		Hosts:      []string{"doubleclick.net", "googleadservices.com", "googlesyndication.com"},
-		PrivacyURL: "https://policies.google.com/privacy",
-		Cookies: []Cookie{
-			{Name: "_gac_", Prefix: true, Content: "Campaign information", Expiry: "90 days", Purpose: "Links visits to advertising campaigns"},
-			{Name: "_gcl_", Prefix: true, Content: "Ad click information", Expiry: "90 days", Purpose: "Measures advertising conversions"},
-		},
-	},
-	{
 		ID: "hotjar", Name: "Hotjar (Contentsquare)", Category: Analytics,
 		Hosts:      []string{"hotjar.com", "hotjar.io", "contentsquare.net"},
-		Signatures: []string{"static.hotjar.com", "_hjSettings", "contentsquare.net", `re:hj\s*\(\s*['"]`},
+		Signatures: []string{"static.hotjar.com", "_hjSettings", "contentsquare.net", "_uxa", `re:hj\s*\(\s*['"]`},
 		PrivacyURL: "https://www.hotjar.com/legal/policies/privacy/",
 		Cookies: []Cookie{
 			{Name: "_hjSessionUser_", Prefix: true, Content: "User ID", Expiry: "365 days", Purpose: "Recognises a returning visitor"},
@@ -61,7 +76,7 @@ var Builtin = []Vendor{
 	{
 		ID: "youtube", Name: "YouTube", Category: Media,
 		Hosts:      []string{"youtube.com", "youtube-nocookie.com", "ytimg.com", "googlevideo.com", "youtu.be"},
-		Signatures: []string{"youtube.com/iframe_api", "youtube.com/player_api"},
+		Signatures: []string{"youtube.com/iframe_api", "youtube.com/player_api", "YT.Player"},
 		PrivacyURL: "https://policies.google.com/privacy",
 		Cookies: []Cookie{
 			{Name: "YSC", Content: "Random ID", Expiry: "End of session", ThirdParty: true, Purpose: "Counts video views"},
@@ -77,13 +92,13 @@ var Builtin = []Vendor{
 		// the pixel (fbevents.js) is advertising.
 		ID: "facebook-sdk", Name: "Facebook", Category: Social,
 		Hosts: []string{"connect.facebook.net"}, Paths: []string{"/*/sdk.js", "/*/sdk/*", "/*/all.js"},
-		Signatures: []string{`re:connect\.facebook\.net/[A-Za-z_]+/(sdk|all)\.js`, `re:FB\.init\s*\(`},
+		Signatures: []string{`re:connect\.facebook\.net/[A-Za-z_]+/(?:sdk|all)[./]`, `re:FB\.init\s*\(`, "fbAsyncInit"},
 		PrivacyURL: "https://www.facebook.com/privacy/policy/",
 	},
 	{
 		ID: "meta", Name: "Meta (Facebook)", Category: Marketing,
-		Hosts:      []string{"connect.facebook.net", "facebook.net", "fbcdn.net"},
-		Signatures: []string{"connect.facebook.net", `re:fbq\s*\(`, "facebook.com/tr"},
+		Hosts:      []string{"connect.facebook.net", "facebook.net"},
+		Signatures: []string{"connect.facebook.net", `re:fbq\s*\(`, `re:facebook\.com/tr\b`},
 		PrivacyURL: "https://www.facebook.com/privacy/policy/",
 		Cookies: []Cookie{
 			{Name: "_fbp", Content: "Browser ID, fb.1.<time>.<random>", Expiry: "90 days", Purpose: "Identifies the browser for advertising"},
@@ -100,14 +115,23 @@ var Builtin = []Vendor{
 		PrivacyURL: "https://www.facebook.com/privacy/policy/",
 	},
 	{
+		// Social plugins, and the images they show from Facebook's CDN.
 		ID: "facebook", Name: "Facebook", Category: Social,
-		Hosts:      []string{"facebook.com"},
+		Hosts:      []string{"facebook.com", "fbcdn.net"},
 		PrivacyURL: "https://www.facebook.com/privacy/policy/",
+	},
+	{
+		// The X pixel (uwt.js, twq) is advertising; analytics.twitter.com is
+		// more specific than twitter.com below.
+		ID: "x-ads", Name: "X (Twitter) Ads", Category: Marketing,
+		Hosts:      []string{"ads-twitter.com", "analytics.twitter.com", "ads-api.twitter.com", "t.co"},
+		Signatures: []string{"static.ads-twitter.com", `re:twq\s*\(`},
+		PrivacyURL: "https://x.com/privacy",
 	},
 	{
 		ID: "twitter", Name: "X (Twitter)", Category: Social,
 		Hosts:      []string{"platform.twitter.com", "platform.x.com", "syndication.twitter.com", "cdn.syndication.twimg.com", "twimg.com", "twitter.com", "x.com"},
-		Signatures: []string{"platform.twitter.com/widgets.js", "twttr"},
+		Signatures: []string{"platform.twitter.com/widgets.js", "platform.x.com/widgets.js", "twttr", "twitter-wjs"},
 		PrivacyURL: "https://x.com/privacy",
 		Cookies: []Cookie{
 			{Name: "personalization_id", Content: "Browser ID", Expiry: "2 years", ThirdParty: true, Purpose: "Personalises content and ads"},

@@ -58,14 +58,19 @@ type Vendor struct {
 	Name     string
 	Category Category
 	// Hosts are registrable domains or host names; a URL matches when its
-	// host equals one or is a subdomain of one.
+	// host equals one or is a subdomain of one. An entry may carry its own
+	// path and query ("googletagmanager.com/gtag/js?id=AW-"), for a vendor
+	// that shares a host with another.
 	Hosts []string
-	// Paths, when set, restrict a host match to URL paths with one of these
-	// prefixes, or matching one as a path.Match pattern when it has a '*'
-	// (googletagmanager.com serves both GTM and gtag.js).
+	// Paths, when set, restrict the match of Hosts without a path of their
+	// own to URL paths equal to one of these or below it ("/tr" matches
+	// "/tr/" but not "/travel"), or matching one as a path.Match pattern when
+	// it has a '*' (googletagmanager.com serves both GTM and gtag.js).
 	Paths []string
 	// Signatures are substrings or `re:` regular expressions that identify
-	// the vendor's inline bootstrap code.
+	// the vendor's inline bootstrap code. A regular expression that starts
+	// with an identifier character matches only at the start of a JavaScript
+	// identifier, so `ga\(` fires on "ga(" and "window.ga(" but not "omega(".
 	Signatures []string
 	Cookies    []Cookie
 	PrivacyURL string
@@ -74,18 +79,39 @@ type Vendor struct {
 }
 
 // signature is a compiled inline-code signature: a plain substring, or a
-// regular expression (written without a leading \b, so that Go's regexp can
-// skip ahead to its literal prefix).
+// regular expression with the literal it must start with (so that Go's
+// regexp can skip ahead to it) and whether it must start an identifier.
 type signature struct {
-	lit []byte
-	re  *regexp.Regexp
+	lit   []byte
+	re    *regexp.Regexp
+	ident bool
 }
 
 func (s signature) match(code []byte) bool {
-	if s.re != nil {
-		return s.re.Match(code)
+	if s.re == nil {
+		return bytes.Contains(code, s.lit)
 	}
-	return bytes.Contains(code, s.lit)
+	if !bytes.Contains(code, s.lit) {
+		return false
+	}
+	for off := 0; off < len(code); {
+		loc := s.re.FindIndex(code[off:])
+		if loc == nil {
+			return false
+		}
+		at := off + loc[0]
+		if !s.ident || at == 0 || !isIdentByte(code[at-1]) {
+			return true
+		}
+		off = at + 1
+	}
+	return false
+}
+
+// isIdentByte reports whether c can continue a JavaScript identifier (ASCII
+// only: a tracker's function names are).
+func isIdentByte(c byte) bool {
+	return c == '_' || c == '$' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
 
 // Rule is a site-specific addition: URLs matching Pattern belong to Category.
@@ -100,12 +126,22 @@ type Rule struct {
 // Catalogue is an immutable, compiled set of vendors.
 type Catalogue struct {
 	vendors []*Vendor
+	// hosts maps each host name to its URL rules, most specific first.
+	hosts map[string][]hostRule
+}
+
+// hostRule is one host of a vendor with what the URL's path and query must
+// look like.
+type hostRule struct {
+	path   string // "" for any path
+	query  string // "" for any query; else a parameter prefix ("id=AW-")
+	vendor *Vendor
 }
 
 // New compiles vendors and site rules into a Catalogue. Site rules come first
 // so they override the built-in entries for the same host.
 func New(vendors []Vendor, rules []Rule) (*Catalogue, error) {
-	c := &Catalogue{}
+	c := &Catalogue{hosts: map[string][]hostRule{}}
 	for i, r := range rules {
 		if !r.Category.Valid() {
 			return nil, fmt.Errorf("trackers: rule %d (%q): unknown category %q", i, r.Pattern, r.Category)
@@ -126,6 +162,7 @@ func New(vendors []Vendor, rules []Rule) (*Catalogue, error) {
 		vendors = append([]Vendor{v}, vendors...)
 	}
 	for _, v := range vendors {
+		v.sigs = nil
 		for _, s := range v.Signatures {
 			expr, ok := strings.CutPrefix(s, "re:")
 			if !ok {
@@ -136,63 +173,158 @@ func New(vendors []Vendor, rules []Rule) (*Catalogue, error) {
 			if err != nil {
 				return nil, fmt.Errorf("trackers: vendor %s: signature %q: %w", v.ID, s, err)
 			}
-			v.sigs = append(v.sigs, signature{re: re})
+			prefix, _ := re.LiteralPrefix()
+			v.sigs = append(v.sigs, signature{lit: []byte(prefix), re: re, ident: prefix != "" && isIdentByte(prefix[0])})
 		}
-		c.vendors = append(c.vendors, &v)
+		vp := &v
+		c.vendors = append(c.vendors, vp)
+		for _, h := range v.Hosts {
+			host, rest, hasPath := strings.Cut(h, "/")
+			host = strings.ToLower(host)
+			if !hasPath {
+				if len(v.Paths) == 0 {
+					c.hosts[host] = append(c.hosts[host], hostRule{vendor: vp})
+				}
+				for _, p := range v.Paths {
+					c.hosts[host] = append(c.hosts[host], hostRule{path: p, vendor: vp})
+				}
+				continue
+			}
+			path, query, _ := strings.Cut("/"+rest, "?")
+			c.hosts[host] = append(c.hosts[host], hostRule{path: path, query: query, vendor: vp})
+		}
+	}
+	// For one host, a rule that asks for a path or query is more specific
+	// than one that does not; otherwise the order of the vendors stands.
+	for _, rs := range c.hosts {
+		slices.SortStableFunc(rs, func(a, b hostRule) int {
+			return specificity(b) - specificity(a)
+		})
 	}
 	return c, nil
+}
+
+func specificity(r hostRule) int {
+	n := 0
+	if r.path != "" {
+		n++
+	}
+	if r.query != "" {
+		n++
+	}
+	return n
 }
 
 // Vendors returns the catalogue's vendors in match order.
 func (c *Catalogue) Vendors() []*Vendor { return c.vendors }
 
-// MatchURL returns the vendor a resource URL belongs to, or nil. Relative and
-// protocol-relative URLs are resolved against no base: a relative URL is
-// first-party and never matches.
+// MatchURL returns the vendor a resource URL belongs to, or nil. The URL is
+// read as a browser reads it (tabs and newlines dropped, backslashes as
+// slashes, percent-escapes in the host decoded). Relative URLs are
+// first-party and never match; protocol-relative ones do. The most specific
+// host wins: stats.g.doubleclick.net over doubleclick.net.
 func (c *Catalogue) MatchURL(raw string) *Vendor {
-	raw = strings.TrimSpace(raw)
-	if raw == "" {
+	host, path, query, ok := splitURL(raw)
+	if !ok {
 		return nil
 	}
-	if strings.HasPrefix(raw, "//") {
-		raw = "https:" + raw
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return nil
-	}
-	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
-	for _, v := range c.vendors {
-		if v.matchesHost(host) && v.matchesPath(u.Path) {
-			return v
+	for {
+		for _, r := range c.hosts[host] {
+			if r.matches(path, query) {
+				return r.vendor
+			}
 		}
+		dot := strings.IndexByte(host, '.')
+		if dot < 0 {
+			return nil
+		}
+		host = host[dot+1:]
 	}
-	return nil
 }
 
-func (v *Vendor) matchesHost(host string) bool {
-	for _, h := range v.Hosts {
-		if host == h || strings.HasSuffix(host, "."+h) {
-			return true
+func (r hostRule) matches(path, query string) bool {
+	if r.path != "" {
+		if strings.Contains(r.path, "*") {
+			if ok, _ := pathpkg.Match(r.path, path); !ok {
+				return false
+			}
+		} else if path != r.path && !(strings.HasPrefix(path, r.path) && (strings.HasSuffix(r.path, "/") || path[len(r.path)] == '/')) {
+			return false
 		}
 	}
-	return false
-}
-
-func (v *Vendor) matchesPath(path string) bool {
-	if len(v.Paths) == 0 {
-		return true
-	}
-	for _, p := range v.Paths {
-		if strings.Contains(p, "*") {
-			if ok, _ := pathpkg.Match(p, path); ok {
+	if r.query != "" {
+		for p := range strings.SplitSeq(query, "&") {
+			if strings.HasPrefix(p, r.query) {
 				return true
 			}
-		} else if strings.HasPrefix(path, p) {
-			return true
+		}
+		return false
+	}
+	return true
+}
+
+// splitURL returns the lower-cased host, the path and the query of an
+// absolute or protocol-relative URL, or ok false for anything else.
+func splitURL(raw string) (host, path, query string, ok bool) {
+	// As browsers do: C0 controls and spaces trimmed, tabs and newlines gone.
+	for len(raw) > 0 && raw[0] <= ' ' {
+		raw = raw[1:]
+	}
+	for len(raw) > 0 && raw[len(raw)-1] <= ' ' {
+		raw = raw[:len(raw)-1]
+	}
+	if strings.ContainsAny(raw, "\t\n\r") {
+		raw = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(raw)
+	}
+	// The scheme, if any: only the web's own schemes fetch anything.
+	if i := strings.IndexByte(raw, ':'); i > 0 && !strings.ContainsAny(raw[:i], "/\\?#") {
+		switch strings.ToLower(raw[:i]) {
+		case "http", "https":
+			raw = raw[i+1:]
+		default:
+			return "", "", "", false
 		}
 	}
-	return false
+	if len(raw) < 2 || raw[0] != '/' && raw[0] != '\\' || raw[1] != '/' && raw[1] != '\\' {
+		return "", "", "", false
+	}
+	raw = strings.TrimLeft(raw, "/\\")
+	end := strings.IndexAny(raw, "/\\?#")
+	if end < 0 {
+		end = len(raw)
+	}
+	host, rest := raw[:end], raw[end:]
+	if at := strings.LastIndexByte(host, '@'); at >= 0 {
+		host = host[at+1:]
+	}
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
+		host = host[:i]
+	}
+	if strings.IndexByte(host, '%') >= 0 {
+		if h, err := url.PathUnescape(host); err == nil {
+			host = h
+		}
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "" {
+		return "", "", "", false
+	}
+	if i := strings.IndexByte(rest, '#'); i >= 0 {
+		rest = rest[:i]
+	}
+	path, query, _ = strings.Cut(rest, "?")
+	if strings.IndexByte(path, '\\') >= 0 {
+		path = strings.ReplaceAll(path, "\\", "/")
+	}
+	if strings.IndexByte(path, '%') >= 0 {
+		if p, err := url.PathUnescape(path); err == nil {
+			path = p
+		}
+	}
+	if path == "" {
+		path = "/"
+	}
+	return host, path, query, true
 }
 
 // MatchInline returns the vendor whose bootstrap code appears in an inline
