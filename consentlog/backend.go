@@ -1,0 +1,261 @@
+package consentlog
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver, pure Go
+)
+
+// The two backends differ only in how they connect, how they lock and how
+// they spell placeholders; every query is written once, with "?"
+// placeholders, in the SQL both understand.
+
+type scanner interface{ Scan(dest ...any) error }
+
+type rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
+
+type querier interface {
+	exec(ctx context.Context, q string, args ...any) (int64, error)
+	query(ctx context.Context, q string, args ...any) (rows, error)
+	queryRow(ctx context.Context, q string, args ...any) scanner
+}
+
+type backend interface {
+	querier
+	// write runs fn in a transaction that holds the database's write lock
+	// for the chain: BEGIN IMMEDIATE on SQLite, a row lock on PostgreSQL.
+	write(ctx context.Context, fn func(querier) error) error
+	// read runs fn in a read-only snapshot, so multi-statement reads such
+	// as Verify see one consistent chain while other nodes append.
+	read(ctx context.Context, fn func(querier) error) error
+	// lockChain is appended to the SELECT of the chain row in write.
+	lockChain() string
+	// lockMigrations serialises schema migrations between nodes.
+	lockMigrations() string
+	close()
+}
+
+// --- SQLite ---
+
+type sqliteBackend struct {
+	db *sql.DB
+	// mu serialises this process's writers; other processes (the sqlite3
+	// tool, a CLI) are handled by busy_timeout.
+	mu sync.Mutex
+}
+
+func openSQLite(path string) (*sqliteBackend, error) {
+	if path == "" || strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("consentlog: sqlite path %q: empty or contains ? or #", path)
+	}
+	// synchronous(FULL): in WAL mode NORMAL may lose the last commits on power
+	// loss, and a consent record that was acknowledged must survive.
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("consentlog: open %s: %w", path, err)
+	}
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("consentlog: open %s: %w", path, err)
+	}
+	return &sqliteBackend{db: db}, nil
+}
+
+func (b *sqliteBackend) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	return sqlExec(ctx, b.db, q, args...)
+}
+
+func (b *sqliteBackend) query(ctx context.Context, q string, args ...any) (rows, error) {
+	return sqlQuery(ctx, b.db, q, args...)
+}
+
+func (b *sqliteBackend) queryRow(ctx context.Context, q string, args ...any) scanner {
+	return b.db.QueryRowContext(ctx, q, args...)
+}
+
+func (b *sqliteBackend) write(ctx context.Context, fn func(querier) error) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.tx(ctx, "BEGIN IMMEDIATE", fn)
+}
+
+func (b *sqliteBackend) read(ctx context.Context, fn func(querier) error) error {
+	return b.tx(ctx, "BEGIN", fn)
+}
+
+// tx runs fn on one connection between begin and COMMIT; database/sql's
+// BeginTx cannot ask for IMMEDIATE per transaction.
+func (b *sqliteBackend) tx(ctx context.Context, begin string, fn func(querier) error) error {
+	c, err := b.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, begin); err != nil {
+		return err
+	}
+	if err := fn(sqlConn{c}); err != nil {
+		// A fresh context: the caller's may be cancelled, and the
+		// connection must not go back to the pool inside a transaction.
+		_, _ = c.ExecContext(context.Background(), "ROLLBACK")
+		return err
+	}
+	if _, err := c.ExecContext(ctx, "COMMIT"); err != nil {
+		_, _ = c.ExecContext(context.Background(), "ROLLBACK")
+		return err
+	}
+	return nil
+}
+
+func (b *sqliteBackend) lockChain() string      { return "" }
+func (b *sqliteBackend) lockMigrations() string { return "" }
+func (b *sqliteBackend) close()                 { b.db.Close() }
+
+type sqlExecer interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+type sqlConn struct{ c *sql.Conn }
+
+func (s sqlConn) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	return sqlExec(ctx, s.c, q, args...)
+}
+
+func (s sqlConn) query(ctx context.Context, q string, args ...any) (rows, error) {
+	return sqlQuery(ctx, s.c, q, args...)
+}
+
+func (s sqlConn) queryRow(ctx context.Context, q string, args ...any) scanner {
+	return s.c.QueryRowContext(ctx, q, args...)
+}
+
+func sqlExec(ctx context.Context, e sqlExecer, q string, args ...any) (int64, error) {
+	res, err := e.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func sqlQuery(ctx context.Context, e sqlExecer, q string, args ...any) (rows, error) {
+	r, err := e.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{r}, nil
+}
+
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { r.Rows.Close() }
+
+// --- PostgreSQL ---
+
+type pgBackend struct{ pool *pgxpool.Pool }
+
+func openPostgres(ctx context.Context, dsn string) (*pgBackend, error) {
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("consentlog: open postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("consentlog: open postgres: %w", err)
+	}
+	return &pgBackend{pool: pool}, nil
+}
+
+// rebind turns "?" placeholders into PostgreSQL's "$n". The package's
+// queries have no "?" inside literals.
+func rebind(q string) string {
+	if !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// pgxQuerier is what a pool and a transaction have in common.
+type pgxQuerier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+type pgTx struct{ q pgxQuerier }
+
+func (t pgTx) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	tag, err := t.q.Exec(ctx, rebind(q), args...)
+	return tag.RowsAffected(), err
+}
+
+func (t pgTx) query(ctx context.Context, q string, args ...any) (rows, error) {
+	return t.q.Query(ctx, rebind(q), args...)
+}
+
+func (t pgTx) queryRow(ctx context.Context, q string, args ...any) scanner {
+	return t.q.QueryRow(ctx, rebind(q), args...)
+}
+
+func (b *pgBackend) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	return pgTx{b.pool}.exec(ctx, q, args...)
+}
+
+func (b *pgBackend) query(ctx context.Context, q string, args ...any) (rows, error) {
+	return pgTx{b.pool}.query(ctx, q, args...)
+}
+
+func (b *pgBackend) queryRow(ctx context.Context, q string, args ...any) scanner {
+	return pgTx{b.pool}.queryRow(ctx, q, args...)
+}
+
+func (b *pgBackend) write(ctx context.Context, fn func(querier) error) error {
+	return pgx.BeginTxFunc(ctx, b.pool, pgx.TxOptions{}, func(tx pgx.Tx) error { return fn(pgTx{tx}) })
+}
+
+func (b *pgBackend) read(ctx context.Context, fn func(querier) error) error {
+	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+	return pgx.BeginTxFunc(ctx, b.pool, opts, func(tx pgx.Tx) error { return fn(pgTx{tx}) })
+}
+
+// lockChain: FOR UPDATE on the single chain row makes every appending node
+// wait for the previous transaction and then read the head it committed, so
+// the chain cannot fork.
+func (b *pgBackend) lockChain() string { return " FOR UPDATE" }
+
+// lockMigrations: a transaction-scoped advisory lock, because the tables
+// it would otherwise lock may not exist yet. The key is arbitrary but fixed.
+func (b *pgBackend) lockMigrations() string { return "SELECT pg_advisory_xact_lock(7243011595)" }
+
+func (b *pgBackend) close() { b.pool.Close() }
+
+var (
+	errNoRowsSQL = sql.ErrNoRows
+	errNoRowsPG  = pgx.ErrNoRows
+)

@@ -1,0 +1,304 @@
+package consentlog
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Store is the durable consent log. Both backends implement it with the
+// same schema and the same semantics; Log puts a spool in front of Append.
+type Store interface {
+	// Append adds records to the end of the chain in one transaction,
+	// computing each one's sequence number and hashes at insert time. It
+	// normalises every record again (IP truncation, query stripping) and
+	// stamps the current time on records without one. A record whose ID is
+	// already stored is skipped, so replaying a spool twice is harmless.
+	Append(ctx context.Context, recs ...Record) error
+	// Search returns one page of records matching q, in chain order.
+	Search(ctx context.Context, q Query) (Page, error)
+	// History returns every record of one consent ID: the subject access view.
+	History(ctx context.Context, consentID string) ([]Record, error)
+	// Export streams every record matching q (Limit ignored) to w.
+	Export(ctx context.Context, w io.Writer, f Format, q Query) error
+	// Stats counts decisions per UTC day and locale, from the aggregates
+	// left by Purge plus the live records; zero times are unbounded.
+	Stats(ctx context.Context, from, to time.Time) ([]DayStats, error)
+	// Verify walks the whole chain; see Report.
+	Verify(ctx context.Context) (Report, error)
+	// Erase blanks the personal fields of every record of consentID and
+	// appends an erasure record naming the records erased.
+	Erase(ctx context.Context, consentID string) (Record, error)
+	// Purge deletes the records older than cutoff after folding them into
+	// the daily aggregates.
+	Purge(ctx context.Context, cutoff time.Time) (PurgeResult, error)
+	// Audit records one DPO action; AuditLog lists them.
+	Audit(ctx context.Context, e AuditEntry) error
+	AuditLog(ctx context.Context, from, to time.Time, limit int) ([]AuditEntry, error)
+	Close() error
+}
+
+// Open opens (creating and migrating as needed) the store named by dsn:
+// "postgres://..." or "postgresql://..." for PostgreSQL, anything else is
+// the path of an SQLite file (an optional "sqlite:" prefix is removed).
+func Open(ctx context.Context, dsn string) (Store, error) {
+	var (
+		b    backend
+		err  error
+		name = dsn
+	)
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		name = "postgres"
+		b, err = openPostgres(ctx, dsn)
+	} else {
+		name = strings.TrimPrefix(dsn, "sqlite:")
+		b, err = openSQLite(name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s := &store{b: b}
+	if err := s.migrate(ctx); err != nil {
+		b.close()
+		return nil, fmt.Errorf("consentlog: migrate %s: %w", name, err)
+	}
+	return s, nil
+}
+
+type store struct{ b backend }
+
+func (s *store) Close() error {
+	s.b.close()
+	return nil
+}
+
+// migrations[i] takes the schema from version i to i+1. The DDL is the
+// common subset of SQLite and PostgreSQL, so both hold the same tables.
+// Booleans are INTEGER 0/1 and times are text in tsLayout, which keeps the
+// file readable in the sqlite3 tool and the queries identical.
+var migrations = []string{`
+CREATE TABLE records (
+	seq BIGINT PRIMARY KEY,
+	id TEXT NOT NULL UNIQUE,
+	ts TEXT NOT NULL,
+	consent_id TEXT NOT NULL,
+	event TEXT NOT NULL,
+	method TEXT NOT NULL,
+	analytics INTEGER NOT NULL,
+	media INTEGER NOT NULL,
+	social INTEGER NOT NULL,
+	marketing INTEGER NOT NULL,
+	analytics_storage INTEGER NOT NULL,
+	ad_storage INTEGER NOT NULL,
+	ad_user_data INTEGER NOT NULL,
+	ad_personalization INTEGER NOT NULL,
+	gpc INTEGER NOT NULL,
+	policy_version TEXT NOT NULL,
+	banner_hash TEXT NOT NULL,
+	locale TEXT NOT NULL,
+	path TEXT NOT NULL,
+	ip TEXT NOT NULL,
+	browser TEXT NOT NULL,
+	erased_ids TEXT NOT NULL,
+	erased INTEGER NOT NULL,
+	salt TEXT NOT NULL,
+	personal_digest TEXT NOT NULL,
+	prev_hash TEXT NOT NULL,
+	hash TEXT NOT NULL
+);
+CREATE INDEX records_consent_id ON records (consent_id);
+CREATE INDEX records_ts ON records (ts);
+CREATE TABLE chain (
+	id INTEGER PRIMARY KEY,
+	head_seq BIGINT NOT NULL,
+	head_hash TEXT NOT NULL,
+	tail_seq BIGINT NOT NULL,
+	tail_hash TEXT NOT NULL
+);
+INSERT INTO chain (id, head_seq, head_hash, tail_seq, tail_hash) VALUES (1, 0, '` + GenesisHash + `', 0, '` + GenesisHash + `');
+CREATE TABLE daily_counts (
+	day TEXT NOT NULL,
+	locale TEXT NOT NULL,
+	accept BIGINT NOT NULL,
+	reject BIGINT NOT NULL,
+	custom BIGINT NOT NULL,
+	withdraw BIGINT NOT NULL,
+	gpc BIGINT NOT NULL,
+	PRIMARY KEY (day, locale)
+);
+CREATE TABLE audit_log (
+	id TEXT PRIMARY KEY,
+	ts TEXT NOT NULL,
+	actor TEXT NOT NULL,
+	action TEXT NOT NULL,
+	detail TEXT NOT NULL
+);
+`}
+
+// SchemaVersion is the schema version this package migrates to.
+var SchemaVersion = len(migrations)
+
+func (s *store) migrate(ctx context.Context) error {
+	return s.b.write(ctx, func(q querier) error {
+		if l := s.b.lockMigrations(); l != "" {
+			if _, err := q.exec(ctx, l); err != nil {
+				return err
+			}
+		}
+		if _, err := q.exec(ctx, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"); err != nil {
+			return err
+		}
+		var v int64
+		err := q.queryRow(ctx, "SELECT version FROM schema_version").Scan(&v)
+		if isNoRows(err) {
+			if _, err := q.exec(ctx, "INSERT INTO schema_version (version) VALUES (0)"); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+		if int(v) > len(migrations) {
+			return fmt.Errorf("schema version %d is newer than this program's %d", v, len(migrations))
+		}
+		for i := int(v); i < len(migrations); i++ {
+			for _, stmt := range strings.Split(migrations[i], ";\n") {
+				if strings.TrimSpace(stmt) == "" {
+					continue
+				}
+				if _, err := q.exec(ctx, stmt); err != nil {
+					return fmt.Errorf("migration %d: %w", i+1, err)
+				}
+			}
+			if _, err := q.exec(ctx, "UPDATE schema_version SET version = ?", i+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func isNoRows(err error) bool {
+	return err != nil && (errors.Is(err, errNoRowsSQL) || errors.Is(err, errNoRowsPG))
+}
+
+const recordColumns = `seq, id, ts, consent_id, event, method, analytics, media, social, marketing,
+	analytics_storage, ad_storage, ad_user_data, ad_personalization, gpc, policy_version, banner_hash,
+	locale, path, ip, browser, erased_ids, erased, salt, personal_digest, prev_hash, hash`
+
+var insertRecord = `INSERT INTO records (` + recordColumns + `)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (id) DO NOTHING`
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func scanRecord(sc scanner) (Record, string, error) {
+	var (
+		r                   Record
+		ts, erasedIDs, salt string
+		cat                 [4]int64
+		cm                  [4]int64
+		gpc, erased         int64
+		event, method       string
+	)
+	err := sc.Scan(&r.Seq, &r.ID, &ts, &r.ConsentID, &event, &method, &cat[0], &cat[1], &cat[2], &cat[3],
+		&cm[0], &cm[1], &cm[2], &cm[3], &gpc, &r.PolicyVersion, &r.BannerHash,
+		&r.Locale, &r.Path, &r.IP, &r.Browser, &erasedIDs, &erased, &salt, &r.PersonalDigest, &r.PrevHash, &r.Hash)
+	if err != nil {
+		return Record{}, "", err
+	}
+	r.Time, err = time.Parse(tsLayout, ts)
+	if err != nil {
+		return Record{}, "", fmt.Errorf("record %d: time %q: %w", r.Seq, ts, err)
+	}
+	r.Event, r.Method = Event(event), Method(method)
+	r.Granted = sortCategories(nil)
+	for i, c := range storedCategories {
+		if cat[i] != 0 {
+			r.Granted = append(r.Granted, c)
+		}
+	}
+	r.ConsentMode = ConsentMode{cm[0] != 0, cm[1] != 0, cm[2] != 0, cm[3] != 0}
+	r.GPC, r.Erased = gpc != 0, erased != 0
+	r.ErasedIDs = []string{}
+	if erasedIDs != "" {
+		r.ErasedIDs = strings.Split(erasedIDs, ",")
+	}
+	return r, salt, nil
+}
+
+// Append implements Store.
+func (s *store) Append(ctx context.Context, recs ...Record) error {
+	now := time.Now()
+	for i := range recs {
+		if recs[i].Time.IsZero() {
+			recs[i].Time = now
+		}
+		if recs[i].ID == "" {
+			recs[i].ID = NewID(recs[i].Time)
+		}
+		recs[i] = normalise(recs[i])
+		if err := validate(recs[i]); err != nil {
+			return err
+		}
+	}
+	err := s.b.write(ctx, func(q querier) error {
+		return s.appendTx(ctx, q, recs)
+	})
+	if err != nil {
+		return fmt.Errorf("consentlog: append: %w", err)
+	}
+	return nil
+}
+
+// appendTx links recs to the head of the chain. It must run inside write.
+func (s *store) appendTx(ctx context.Context, q querier, recs []Record) error {
+	var (
+		seq  int64
+		prev string
+	)
+	if err := q.queryRow(ctx, "SELECT head_seq, head_hash FROM chain WHERE id = 1"+s.b.lockChain()).Scan(&seq, &prev); err != nil {
+		return fmt.Errorf("read chain head: %w", err)
+	}
+	added := false
+	for _, r := range recs {
+		r.Seq, r.PrevHash = seq+1, prev
+		salt := ""
+		if !r.Erased {
+			var b [16]byte
+			_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+			salt = hex.EncodeToString(b[:])
+			r.PersonalDigest = personalDigest(salt, r)
+		}
+		r.Hash = recordHash(r)
+		m := r.ConsentMode
+		n, err := q.exec(ctx, insertRecord, r.Seq, r.ID, formatTS(r.Time), r.ConsentID, string(r.Event), string(r.Method),
+			b2i(r.Allows(storedCategories[0])), b2i(r.Allows(storedCategories[1])), b2i(r.Allows(storedCategories[2])), b2i(r.Allows(storedCategories[3])),
+			b2i(m.AnalyticsStorage), b2i(m.AdStorage), b2i(m.AdUserData), b2i(m.AdPersonalization), b2i(r.GPC),
+			r.PolicyVersion, r.BannerHash, r.Locale, r.Path, r.IP, r.Browser, strings.Join(r.ErasedIDs, ","), b2i(r.Erased),
+			salt, r.PersonalDigest, r.PrevHash, r.Hash)
+		if err != nil {
+			return fmt.Errorf("insert %s: %w", r.ID, err)
+		}
+		if n == 0 {
+			continue // already stored by an earlier replay
+		}
+		seq, prev, added = r.Seq, r.Hash, true
+	}
+	if !added {
+		return nil
+	}
+	if _, err := q.exec(ctx, "UPDATE chain SET head_seq = ?, head_hash = ? WHERE id = 1", seq, prev); err != nil {
+		return fmt.Errorf("update chain head: %w", err)
+	}
+	return nil
+}
