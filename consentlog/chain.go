@@ -43,7 +43,7 @@ func (c *canon) sum() string {
 	return hex.EncodeToString(h[:])
 }
 
-func flag(b bool) string {
+func bit(b bool) string {
 	if b {
 		return "1"
 	}
@@ -75,10 +75,10 @@ func recordHash(r Record) string {
 	c.add("consentlog/v1", strconv.FormatInt(r.Seq, 10), r.ID, r.PrevHash, formatTS(r.Time),
 		string(r.Event), string(r.Method))
 	for _, cat := range storedCategories {
-		c.add(flag(r.Allows(cat)))
+		c.add(bit(r.Allows(cat)))
 	}
 	m := r.ConsentMode
-	c.add(flag(m.AnalyticsStorage), flag(m.AdStorage), flag(m.AdUserData), flag(m.AdPersonalization),
-		flag(r.GPC), r.PolicyVersion, r.BannerHash, r.Locale, strings.Join(r.ErasedIDs, ","), r.PersonalDigest)
+	c.add(bit(m.AnalyticsStorage), bit(m.AdStorage), bit(m.AdUserData), bit(m.AdPersonalization),
+		bit(r.GPC), r.PolicyVersion, r.BannerHash, r.Locale, strings.Join(r.ErasedIDs, ","), r.PersonalDigest)
 	return c.sum()
 }

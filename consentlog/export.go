@@ -17,7 +17,7 @@ type Format string
 // Export formats.
 const (
 	CSV  Format = "csv"  // RFC 4180, header row of Columns
-	JSON Format = "json" // one array of objects with the keys of Columns, in that order
+	JSON Format = "json" // an array of objects, one per line, keys as Columns in that order
 )
 
 // Columns is the export column order. It is part of the package's
@@ -112,25 +112,27 @@ func (s *store) Export(ctx context.Context, w io.Writer, f Format, q Query) erro
 		}
 	case JSON:
 		bw := bufio.NewWriter(w)
-		enc := json.NewEncoder(bw)
 		sep := "[\n"
 		err = each(ctx, s.b, q, 0, func(r Record, _ string) error {
+			b, err := json.Marshal(toRow(r))
+			if err != nil {
+				return err
+			}
 			if _, err := bw.WriteString(sep); err != nil {
 				return err
 			}
-			sep = ","
-			return enc.Encode(toRow(r)) // Encode ends each object with "\n"
+			sep = ",\n"
+			_, err = bw.Write(b)
+			return err
 		})
 		if err == nil {
+			end := "\n]\n"
 			if sep == "[\n" {
-				_, err = bw.WriteString("[\n")
+				end = "[\n]\n"
 			}
-		}
-		if err == nil {
-			_, err = bw.WriteString("]\n")
-		}
-		if err == nil {
-			err = bw.Flush()
+			if _, err = bw.WriteString(end); err == nil {
+				err = bw.Flush()
+			}
 		}
 	default:
 		err = fmt.Errorf("unknown format %q", f)

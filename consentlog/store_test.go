@@ -427,7 +427,7 @@ func TestAuditLog(t *testing.T) {
 		if got, _ := s.AuditLog(ctx, start, time.Time{}, 2); len(got) != 2 {
 			t.Fatalf("limit: %d", len(got))
 		}
-		if rows := rawStrings(t, s, "SELECT actor || ' ' || action FROM audit_log ORDER BY id"); rows[2] != "clerk@council.example erase" {
+		if rows := rawStrings(t, s, "SELECT actor || ' ' || action FROM audit_log ORDER BY ts, id"); rows[2] != "clerk@council.example erase" {
 			t.Fatalf("raw %v", rows)
 		}
 	})

@@ -49,15 +49,17 @@ type Cluster struct {
 }
 
 // FindBin returns the newest /usr/lib/postgresql/*/bin holding initdb and pg_ctl.
-func FindBin() (string, error) {
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+func FindBin() (string, error) { return findBin("/usr/lib/postgresql/*/bin") }
+
+func findBin(pattern string) (string, error) {
+	dirs, _ := filepath.Glob(pattern)
 	sort.Slice(dirs, func(i, j int) bool { return version(dirs[i]) > version(dirs[j]) })
 	for _, d := range dirs {
 		if isExec(filepath.Join(d, "initdb")) && isExec(filepath.Join(d, "pg_ctl")) {
 			return d, nil
 		}
 	}
-	return "", fmt.Errorf("testpg: no PostgreSQL server binaries under /usr/lib/postgresql/*/bin: %s", InstallHint)
+	return "", fmt.Errorf("testpg: no PostgreSQL server binaries under %s: %s", pattern, InstallHint)
 }
 
 func version(binDir string) int {
