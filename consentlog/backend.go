@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,6 +62,12 @@ func openSQLite(path string) (*sqliteBackend, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("consentlog: sqlite path %q: empty or contains ? or #", path)
 	}
+	// Created owner-only up front: SQLite would make it world-readable.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("consentlog: open %s: %w", path, err)
+	}
+	f.Close()
 	// synchronous(FULL): in WAL mode NORMAL may lose the last commits on power
 	// loss, and a consent record that was acknowledged must survive.
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"

@@ -3,6 +3,7 @@ package consentlog
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -431,6 +432,15 @@ func TestAuditLog(t *testing.T) {
 			t.Fatalf("raw %v", rows)
 		}
 	})
+}
+
+func TestSQLiteFileIsOwnerOnly(t *testing.T) {
+	dsn := freshDSN(t, "sqlite")
+	openT(t, dsn)
+	fi, err := os.Stat(dsn)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("%v %v", fi.Mode(), err)
+	}
 }
 
 func TestMigrateOnOpenIsIdempotent(t *testing.T) {
