@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"bufio"
 	"bytes"
 	"html"
 	"strconv"
@@ -8,20 +9,52 @@ import (
 
 // attr is one attribute of a raw start tag, located by byte offsets so that
 // edits can splice the raw bytes and leave everything else as the page had it.
+// Nothing is copied or decoded until a rule asks for it.
 type attr struct {
-	name       string // lower-cased
 	nameStart  int
 	nameEnd    int
-	value      string // entity-decoded, for matching only
 	hasValue   bool
 	valueStart int // including quotes
 	valueEnd   int
+	name       []byte // as written
+	val        []byte // as written, without quotes
+}
+
+// is reports whether the attribute is called name (lower-case ASCII), as
+// HTML compares attribute names.
+func (a attr) is(name string) bool {
+	if len(a.name) != len(name) {
+		return false
+	}
+	for i := range len(name) {
+		if lower(a.name[i]) != name[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// value is the entity-decoded value, for matching only.
+func (a attr) value() string {
+	if bytes.IndexByte(a.val, '&') < 0 {
+		return string(a.val)
+	}
+	return html.UnescapeString(string(a.val))
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // scanTag returns the end of the tag name and the attributes of a complete
 // raw start tag ("<name ...>"), following the HTML tokenization rules for the
-// before-attribute-name, attribute-name and attribute-value states.
-func scanTag(raw []byte) (nameEnd int, attrs []attr) {
+// before-attribute-name, attribute-name and attribute-value states. The
+// attributes are appended to buf[:0], so a caller can reuse one buffer.
+func scanTag(raw []byte, buf []attr) (nameEnd int, attrs []attr) {
+	attrs = buf[:0]
 	i := 1
 	for i < len(raw) && !isSpace(raw[i]) && raw[i] != '/' && raw[i] != '>' {
 		i++
@@ -40,7 +73,7 @@ func scanTag(raw []byte) (nameEnd int, attrs []attr) {
 			i++
 		}
 		a.nameEnd = i
-		a.name = string(bytes.ToLower(raw[a.nameStart:a.nameEnd]))
+		a.name = raw[a.nameStart:a.nameEnd]
 		j := i
 		for j < len(raw) && isSpace(raw[j]) {
 			j++
@@ -57,18 +90,17 @@ func scanTag(raw []byte) (nameEnd int, attrs []attr) {
 				q := raw[j]
 				k := bytes.IndexByte(raw[j+1:], q)
 				if k < 0 {
-					k = len(raw) - j - 1
-					a.value = html.UnescapeString(string(raw[j+1 : j+1+k]))
+					a.val = raw[j+1:]
 					j = len(raw)
 				} else {
-					a.value = html.UnescapeString(string(raw[j+1 : j+1+k]))
+					a.val = raw[j+1 : j+1+k]
 					j += k + 2
 				}
 			default:
 				for j < len(raw) && !isSpace(raw[j]) && raw[j] != '>' {
 					j++
 				}
-				a.value = html.UnescapeString(string(raw[a.valueStart:j]))
+				a.val = raw[a.valueStart:j]
 			}
 			a.valueEnd = j
 			i = j
@@ -86,35 +118,33 @@ func isSpace(c byte) bool {
 // of duplicates.
 func get(attrs []attr, name string) (attr, bool) {
 	for _, a := range attrs {
-		if a.name == name {
+		if a.is(name) {
 			return a, true
 		}
 	}
 	return attr{}, false
 }
 
-// escapeAttr escapes s for a double-quoted attribute value and turns every
-// non-ASCII character into a character reference, so inserted text is right
-// whatever charset the page is in.
-func escapeAttr(s string) string {
-	var b bytes.Buffer
+// writeAttrValue writes s escaped for a double-quoted attribute value, with
+// every non-ASCII character as a character reference, so inserted text is
+// right whatever charset the page is in.
+func writeAttrValue(w *bufio.Writer, s string) {
 	for _, r := range s {
 		switch {
 		case r == '"':
-			b.WriteString("&quot;")
+			w.WriteString("&quot;")
 		case r == '&':
-			b.WriteString("&amp;")
+			w.WriteString("&amp;")
 		case r == '<':
-			b.WriteString("&lt;")
+			w.WriteString("&lt;")
 		case r == '>':
-			b.WriteString("&gt;")
+			w.WriteString("&gt;")
 		case r < 0x80:
-			b.WriteRune(r)
+			w.WriteByte(byte(r))
 		default:
-			b.WriteString("&#")
-			b.WriteString(strconv.Itoa(int(r)))
-			b.WriteByte(';')
+			w.WriteString("&#")
+			w.WriteString(strconv.Itoa(int(r)))
+			w.WriteByte(';')
 		}
 	}
-	return b.String()
 }

@@ -82,10 +82,10 @@ func executableTracker(cat *trackers.Catalogue, out []byte) string {
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, _ := z.TagName()
-			_, attrs := scanTag(raw)
+			_, attrs := scanTag(raw, nil)
 			if string(name) == "script" && isJavaScript(attrs) {
-				if src, ok := scriptSrc(attrs); ok {
-					if cat.MatchURL(src.value) != nil {
+				if src, n := scriptSrc(attrs); n != "" {
+					if cat.MatchURL(src.value()) != nil {
 						return "script " + string(raw)
 					}
 				} else {
@@ -98,7 +98,7 @@ func executableTracker(cat *trackers.Catalogue, out []byte) string {
 				continue
 			}
 			for _, n := range urlAttrs[string(name)] {
-				if a, ok := get(attrs, n); ok && n != "srcset" && n != "data-srcset" && cat.MatchURL(a.value) != nil {
+				if a, ok := get(attrs, n); ok && n != "srcset" && n != "data-srcset" && cat.MatchURL(a.value()) != nil {
 					return string(raw)
 				}
 			}
@@ -112,7 +112,7 @@ func executableTracker(cat *trackers.Catalogue, out []byte) string {
 
 func fetchingLink(attrs []attr) bool {
 	rel, _ := get(attrs, "rel")
-	for _, t := range strings.Fields(strings.ToLower(rel.value)) {
+	for _, t := range strings.Fields(strings.ToLower(rel.value())) {
 		if slices.Contains(hintRels, t) || slices.Contains(fetchRels, t) {
 			return true
 		}

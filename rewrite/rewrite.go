@@ -62,6 +62,7 @@ type Rewriter struct {
 	held               []byte // a <script> start tag awaiting its text
 	rawCtx             string // the raw-text element whose text comes next
 	lang               string // the <html lang> attribute
+	attrs              []attr // scanTag's buffer, reused for every tag
 }
 
 var errAborted = errors.New("rewrite: aborted")
@@ -228,14 +229,13 @@ func (r *Rewriter) tokens(z *html.Tokenizer) error {
 		}
 		switch tt {
 		case html.StartTagToken, html.SelfClosingTagToken:
-			name, _ := z.TagName()
-			r.startTag(string(name), raw)
-			if tt == html.StartTagToken && rawTextTags[string(name)] {
-				r.rawCtx = string(name)
+			name := tagName(raw[1:])
+			r.startTag(name, raw)
+			if tt == html.StartTagToken && isRawText(name) {
+				r.rawCtx = name
 			}
 		case html.EndTagToken:
-			name, _ := z.TagName()
-			if string(name) == "body" {
+			if tagName(raw[2:]) == "body" {
 				r.injectBody()
 			}
 			r.out.Write(raw)
@@ -251,11 +251,78 @@ func (r *Rewriter) tokens(z *html.Tokenizer) error {
 	}
 }
 
-// rawTextTags are the elements whose content the tokenizer reports as one
+// tagName returns the lower-cased name of the tag whose raw bytes start at
+// b, as one of the constant names this package acts on, or "" for any other:
+// the tokenizer's TagName allocates for every tag, and most tags are nothing
+// to us.
+func tagName(b []byte) string {
+	var buf [9]byte // len("plaintext")
+	n := 0
+	for ; n < len(b) && !isSpace(b[n]) && b[n] != '/' && b[n] != '>'; n++ {
+		if n == len(buf) {
+			return ""
+		}
+		buf[n] = lower(b[n])
+	}
+	switch string(buf[:n]) {
+	case "html":
+		return "html"
+	case "head":
+		return "head"
+	case "body":
+		return "body"
+	case "script":
+		return "script"
+	case "noscript":
+		return "noscript"
+	case "iframe":
+		return "iframe"
+	case "frame":
+		return "frame"
+	case "img":
+		return "img"
+	case "source":
+		return "source"
+	case "video":
+		return "video"
+	case "audio":
+		return "audio"
+	case "embed":
+		return "embed"
+	case "object":
+		return "object"
+	case "input":
+		return "input"
+	case "link":
+		return "link"
+	case "param":
+		return "param"
+	case "style":
+		return "style"
+	case "textarea":
+		return "textarea"
+	case "title":
+		return "title"
+	case "xmp":
+		return "xmp"
+	case "noembed":
+		return "noembed"
+	case "noframes":
+		return "noframes"
+	case "plaintext":
+		return "plaintext"
+	}
+	return ""
+}
+
+// isRawText reports whether the tokenizer reports an element's content as one
 // text token (with scripting on, as browsers parse).
-var rawTextTags = map[string]bool{
-	"script": true, "style": true, "noscript": true, "textarea": true, "title": true,
-	"iframe": true, "xmp": true, "noembed": true, "noframes": true, "plaintext": true,
+func isRawText(name string) bool {
+	switch name {
+	case "script", "style", "noscript", "textarea", "title", "iframe", "xmp", "noembed", "noframes", "plaintext":
+		return true
+	}
+	return false
 }
 
 func (r *Rewriter) injectBody() {
@@ -267,9 +334,9 @@ func (r *Rewriter) injectBody() {
 
 func (r *Rewriter) startTag(name string, raw []byte) {
 	if name == "html" && !r.headDone {
-		_, attrs := scanTag(raw)
-		if l, ok := get(attrs, "lang"); ok {
-			r.lang = l.value
+		_, r.attrs = scanTag(raw, r.attrs)
+		if l, ok := get(r.attrs, "lang"); ok {
+			r.lang = l.value()
 		}
 	}
 	if !r.headDone && name != "html" {
@@ -291,18 +358,19 @@ func (r *Rewriter) startTag(name string, raw []byte) {
 		r.held = append(r.held[:0], raw...)
 		return
 	}
-	nameEnd, attrs := scanTag(raw)
+	nameEnd, attrs := scanTag(raw, r.attrs)
+	r.attrs = attrs
 	if !isJavaScript(attrs) {
 		r.out.Write(raw)
 		return
 	}
-	if src, ok := scriptSrc(attrs); ok {
-		v := r.opts.Catalogue.MatchURL(src.value)
+	if src, srcName := scriptSrc(attrs); srcName != "" {
+		v := r.opts.Catalogue.MatchURL(src.value())
 		if v == nil || r.opts.Allowed(v.Category) {
 			r.out.Write(raw)
 			return
 		}
-		r.writeNeutralised(raw, nameEnd, attrs, v, []string{src.name})
+		r.writeNeutralised(raw, nameEnd, attrs, v, srcName)
 		return
 	}
 	r.held = append(r.held[:0], raw...)
@@ -312,20 +380,22 @@ func (r *Rewriter) startTag(name string, raw []byte) {
 // plugins (WP Rocket, LiteSpeed) park it until their loader runs the script.
 var scriptSrcAttrs = []string{"src", "data-rocket-src", "data-src", "data-lazy-src"}
 
-func scriptSrc(attrs []attr) (attr, bool) {
+// scriptSrc returns a script's URL attribute and its name, or "".
+func scriptSrc(attrs []attr) (attr, string) {
 	for _, n := range scriptSrcAttrs {
 		if a, ok := get(attrs, n); ok {
-			return a, true
+			return a, n
 		}
 	}
-	return attr{}, false
+	return attr{}, ""
 }
 
-// mayHaveURL reports whether a raw tag can hold an absolute or
+// mayHaveURL reports whether raw bytes can hold an absolute or
 // protocol-relative URL: one needs "//", or a character reference or
-// backslash standing in for a slash. Other tags are passed on unparsed.
+// backslash standing in for a slash, or a tab or newline between the
+// slashes (URL parsers drop them). Anything else is passed on unparsed.
 func mayHaveURL(raw []byte) bool {
-	return bytes.Contains(raw, dslash) || bytes.IndexByte(raw, '&') >= 0 || bytes.IndexByte(raw, '\\') >= 0
+	return bytes.Contains(raw, dslash) || bytes.ContainsAny(raw, "&\\\t\n\r")
 }
 
 var dslash = []byte("//")
@@ -357,20 +427,25 @@ var fetchRels = []string{"stylesheet", "icon", "apple-touch-icon", "apple-touch-
 
 // element applies the URL rules to a non-script start tag.
 func (r *Rewriter) element(name string, raw []byte) {
+	if name == "" { // most tags: tagName knows only those that matter
+		r.out.Write(raw)
+		return
+	}
 	names, ok := urlAttrs[name]
 	if !ok || !mayHaveURL(raw) {
 		r.out.Write(raw)
 		return
 	}
-	nameEnd, attrs := scanTag(raw)
+	nameEnd, attrs := scanTag(raw, r.attrs)
+	r.attrs = attrs
 	var vendor *trackers.Vendor
-	var hits []string
-	for _, n := range names {
+	var hits [5]string // the attributes to rename; "" for none
+	for i, n := range names {
 		a, ok := get(attrs, n)
-		if !ok {
+		if !ok || !mayHaveURL(a.val) {
 			continue
 		}
-		u := a.value
+		u := a.value()
 		if strings.HasSuffix(n, "srcset") {
 			u, _, _ = strings.Cut(strings.TrimSpace(u), " ")
 		}
@@ -378,7 +453,7 @@ func (r *Rewriter) element(name string, raw []byte) {
 			if vendor == nil {
 				vendor = v
 			}
-			hits = append(hits, n)
+			hits[i] = n
 		}
 	}
 	if vendor == nil {
@@ -388,7 +463,7 @@ func (r *Rewriter) element(name string, raw []byte) {
 	if name == "link" {
 		rel, _ := get(attrs, "rel")
 		fetches := false
-		for _, t := range strings.Fields(strings.ToLower(rel.value)) {
+		for _, t := range strings.Fields(strings.ToLower(rel.value())) {
 			if slices.Contains(hintRels, t) {
 				r.neutralised(vendor)
 				return // dropped: a hint is worth nothing without consent
@@ -400,14 +475,14 @@ func (r *Rewriter) element(name string, raw []byte) {
 			return
 		}
 	}
-	r.writeNeutralised(raw, nameEnd, attrs, vendor, hits)
+	r.writeNeutralised(raw, nameEnd, attrs, vendor, hits[:]...)
 }
 
 // fragment rewrites the raw text of a <noscript>, which the tokenizer (with
 // scripting on, as browsers parse) reports as one text token: GTM's iframe and
 // the Meta pixel's img live there.
 func (r *Rewriter) fragment(text []byte) {
-	if !bytes.ContainsRune(text, '<') {
+	if bytes.IndexByte(text, '<') < 0 || !mayHaveURL(text) {
 		r.out.Write(text)
 		return
 	}
@@ -429,15 +504,14 @@ func (r *Rewriter) fragment(text []byte) {
 				r.out.Write(raw)
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
-			name, _ := z.TagName()
-			switch string(name) {
+			switch name := tagName(raw[1:]); name {
 			case "script":
 				r.out.Write(raw) // scripts in noscript never run
 			case "noscript":
 				r.out.Write(raw)
 				nested = tt == html.StartTagToken
 			default:
-				r.element(string(name), raw)
+				r.element(name, raw)
 			}
 		default:
 			r.out.Write(raw)
@@ -451,10 +525,11 @@ func (r *Rewriter) flushHeld(text []byte) {
 	held := r.held
 	r.held = nil
 	if text != nil {
-		if v := r.opts.Catalogue.MatchInline(text); v != nil && !r.opts.Allowed(v.Category) {
-			nameEnd, attrs := scanTag(held)
-			if _, hasSrc := scriptSrc(attrs); isJavaScript(attrs) && !hasSrc {
-				r.writeNeutralised(held, nameEnd, attrs, v, nil)
+		nameEnd, attrs := scanTag(held, r.attrs)
+		r.attrs = attrs
+		if _, src := scriptSrc(attrs); isJavaScript(attrs) && src == "" {
+			if v := r.opts.Catalogue.MatchInline(text); v != nil && !r.opts.Allowed(v.Category) {
+				r.writeNeutralised(held, nameEnd, attrs, v)
 				return
 			}
 		}
@@ -463,31 +538,39 @@ func (r *Rewriter) flushHeld(text []byte) {
 }
 
 // writeNeutralised writes raw with the consent markers inserted after the tag
-// name and each attribute in rename prefixed with "data-consent-". For
-// scripts, type="text/plain" is inserted first, so it wins over the page's
-// own type (browsers keep the first of duplicate attributes), which is kept
-// in data-consent-type for re-activation.
-func (r *Rewriter) writeNeutralised(raw []byte, nameEnd int, attrs []attr, v *trackers.Vendor, rename []string) {
+// name and each attribute named in rename ("" are ignored) prefixed with
+// "data-consent-". For scripts, type="text/plain" is
+// inserted first, so it wins over the page's own type (browsers keep the
+// first of duplicate attributes), which is kept in data-consent-type for
+// re-activation.
+func (r *Rewriter) writeNeutralised(raw []byte, nameEnd int, attrs []attr, v *trackers.Vendor, rename ...string) {
 	r.neutralised(v)
 	w := r.out
 	w.Write(raw[:nameEnd])
-	if bytes.EqualFold(raw[1:nameEnd], []byte("script")) {
+	if tagName(raw[1:]) == "script" {
 		w.WriteString(` type="text/plain"`)
 		if t, ok := get(attrs, "type"); ok {
-			w.WriteString(` data-consent-type="` + escapeAttr(t.value) + `"`)
+			w.WriteString(` data-consent-type="`)
+			writeAttrValue(w, t.value())
+			w.WriteByte('"')
 		}
 	}
-	w.WriteString(` data-consent="` + string(v.Category) + `" data-consent-vendor="` + escapeAttr(v.ID) + `"`)
+	w.WriteString(` data-consent="`)
+	w.WriteString(string(v.Category))
+	w.WriteString(`" data-consent-vendor="`)
+	writeAttrValue(w, v.ID)
+	w.WriteByte('"')
 	pos := nameEnd
 	for _, a := range attrs {
-		for _, n := range rename {
-			if a.name == n {
-				w.Write(raw[pos:a.nameStart])
-				w.WriteString("data-consent-" + a.name)
-				pos = a.nameEnd
-				break
-			}
+		if !slices.ContainsFunc(rename, func(n string) bool { return n != "" && a.is(n) }) {
+			continue
 		}
+		w.Write(raw[pos:a.nameStart])
+		w.WriteString("data-consent-")
+		for _, c := range a.name {
+			w.WriteByte(lower(c))
+		}
+		pos = a.nameEnd
 	}
 	w.Write(raw[pos:])
 }
@@ -506,11 +589,12 @@ func isJavaScript(attrs []attr) bool {
 	t, ok := get(attrs, "type")
 	if !ok {
 		if l, ok := get(attrs, "language"); ok {
-			return strings.HasPrefix(strings.ToLower(strings.TrimSpace(l.value)), "javascript") || strings.TrimSpace(l.value) == ""
+			l := strings.TrimSpace(l.value())
+			return l == "" || len(l) >= 10 && strings.EqualFold(l[:10], "javascript")
 		}
 		return true
 	}
-	typ, _, _ := strings.Cut(t.value, ";")
+	typ, _, _ := strings.Cut(t.value(), ";")
 	switch strings.ToLower(strings.TrimSpace(typ)) {
 	case "", "module", "text/javascript", "application/javascript", "text/ecmascript",
 		"application/ecmascript", "application/x-javascript", "application/x-ecmascript",

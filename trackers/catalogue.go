@@ -82,17 +82,23 @@ type Vendor struct {
 // regular expression with the literal it must start with (so that Go's
 // regexp can skip ahead to it) and whether it must start an identifier.
 type signature struct {
-	lit   []byte
-	re    *regexp.Regexp
-	ident bool
+	lit    []byte
+	re     *regexp.Regexp
+	ident  bool
+	needle int // lit's index in the catalogue's needles, or -1
 }
 
-func (s signature) match(code []byte) bool {
-	if s.re == nil {
-		return bytes.Contains(code, s.lit)
-	}
-	if !bytes.Contains(code, s.lit) {
+// match reports whether code matches, given which needles it contains.
+func (s signature) match(code []byte, found *needleSet) bool {
+	if s.needle >= 0 {
+		if !found.has(s.needle) {
+			return false
+		}
+	} else if !bytes.Contains(code, s.lit) {
 		return false
+	}
+	if s.re == nil {
+		return true
 	}
 	for off := 0; off < len(code); {
 		loc := s.re.FindIndex(code[off:])
@@ -126,6 +132,7 @@ type Rule struct {
 // Catalogue is an immutable, compiled set of vendors.
 type Catalogue struct {
 	vendors []*Vendor
+	needles needles
 	// hosts maps each host name to its URL rules, most specific first.
 	hosts map[string][]hostRule
 }
@@ -192,6 +199,11 @@ func New(vendors []Vendor, rules []Rule) (*Catalogue, error) {
 			}
 			path, query, _ := strings.Cut("/"+rest, "?")
 			c.hosts[host] = append(c.hosts[host], hostRule{path: path, query: query, vendor: vp})
+		}
+	}
+	for _, v := range c.vendors {
+		for i := range v.sigs {
+			v.sigs[i].needle = c.needles.add(v.sigs[i].lit)
 		}
 	}
 	// For one host, a rule that asks for a path or query is more specific
@@ -328,16 +340,74 @@ func splitURL(raw string) (host, path, query string, ok bool) {
 }
 
 // MatchInline returns the vendor whose bootstrap code appears in an inline
-// script, or nil.
+// script, or nil. The script is read once for all signatures' literals, and
+// only then are the vendors tried in order.
 func (c *Catalogue) MatchInline(code []byte) *Vendor {
+	var found needleSet
+	c.needles.scan(code, &found)
 	for _, v := range c.vendors {
 		for _, sig := range v.sigs {
-			if sig.match(code) {
+			if sig.match(code, &found) {
 				return v
 			}
 		}
 	}
 	return nil
+}
+
+// maxNeedles bounds the literals found in one pass; signatures beyond it are
+// searched for one by one.
+const maxNeedles = 256
+
+type needleSet [maxNeedles / 64]uint64
+
+func (f *needleSet) has(i int) bool { return f[i/64]&(1<<(i%64)) != 0 }
+
+// needles finds which of a set of literals a text contains in one pass: a
+// bitset of the literals' first two bytes picks the few positions worth
+// comparing, so the cost barely grows with the number of signatures.
+type needles struct {
+	pairs  [1 << 16 / 64]uint64
+	byPair map[uint16][]int
+	lits   [][]byte
+}
+
+// add registers lit and returns its index, or -1 when it is too short to
+// filter on or there are too many.
+func (n *needles) add(lit []byte) int {
+	if len(lit) < 2 {
+		return -1
+	}
+	for i, l := range n.lits {
+		if bytes.Equal(l, lit) {
+			return i
+		}
+	}
+	if len(n.lits) == maxNeedles {
+		return -1
+	}
+	if n.byPair == nil {
+		n.byPair = map[uint16][]int{}
+	}
+	p := uint16(lit[0])<<8 | uint16(lit[1])
+	n.pairs[p/64] |= 1 << (p % 64)
+	n.byPair[p] = append(n.byPair[p], len(n.lits))
+	n.lits = append(n.lits, lit)
+	return len(n.lits) - 1
+}
+
+func (n *needles) scan(text []byte, found *needleSet) {
+	for i := 0; i+1 < len(text); i++ {
+		p := uint16(text[i])<<8 | uint16(text[i+1])
+		if n.pairs[p/64]&(1<<(p%64)) == 0 {
+			continue
+		}
+		for _, k := range n.byPair[p] {
+			if bytes.HasPrefix(text[i:], n.lits[k]) {
+				found[k/64] |= 1 << (k % 64)
+			}
+		}
+	}
 }
 
 // MatchCookie returns the vendor and cookie entry for a cookie name, or nil.

@@ -1,6 +1,7 @@
 package trackers
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -246,5 +247,31 @@ func TestNewErrors(t *testing.T) {
 	}
 	if _, err := New([]Vendor{{ID: "bad", Signatures: []string{"re:("}}}, nil); err == nil {
 		t.Error("bad regexp: no error")
+	}
+}
+
+// Signatures beyond the one-pass filter's capacity, and ones too short for
+// it, still match.
+func TestManyInlineRules(t *testing.T) {
+	var rules []Rule
+	for i := range maxNeedles + 50 {
+		rules = append(rules, Rule{Pattern: "siteTracker" + strconv.Itoa(i) + "(", Category: Marketing, Inline: true})
+	}
+	rules = append(rules, Rule{Pattern: "Z", Category: Media, Inline: true})
+	c, err := New(Builtin, rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{0, maxNeedles - 1, maxNeedles + 49} {
+		code := "x = 1; siteTracker" + strconv.Itoa(n) + "('go');"
+		if v := c.MatchInline([]byte(code)); v == nil || v.ID != "site:siteTracker"+strconv.Itoa(n)+"(" {
+			t.Errorf("%s: got %v", code, v)
+		}
+	}
+	if v := c.MatchInline([]byte("var Z;")); v == nil || v.Category != Media {
+		t.Errorf("one-byte signature: got %v", v)
+	}
+	if v := c.MatchInline([]byte("gtag('js')")); v == nil || v.ID != "google-analytics" {
+		t.Errorf("built-in behind site rules: got %v", v)
 	}
 }
