@@ -78,6 +78,19 @@
     if (d.body) d.body.style.paddingBottom = h ? h + 'px' : '';
   }
 
+  // Tabbing through the page scrolls each focused element clear of the
+  // banner. A frame takes focus without a focus event here: a held-back
+  // (same-origin, empty) frame is watched from inside.
+  function unobscure(el) {
+    if (!banner || banner.hidden || !el || root.contains(el) || !el.getBoundingClientRect) return;
+    var r = el.getBoundingClientRect(), top = banner.getBoundingClientRect().top;
+    if (r.bottom > top || r.bottom < 0) window.scrollBy(0, Math.min(r.bottom - top, r.top - 8));
+  }
+  d.addEventListener('focusin', function (e) { unobscure(e.target); });
+  [].forEach.call(d.querySelectorAll('iframe'), function (f) {
+    try { f.contentWindow.addEventListener('focus', function () { unobscure(f); }); } catch (err) { /* cross-origin */ }
+  });
+
   function openSettings(from) {
     opener = from || d.activeElement;
     show(panel, true);
