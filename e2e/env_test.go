@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
 
@@ -69,23 +70,17 @@ type env struct {
 // block before the demo site's root and file_server.
 func newEnv(t *testing.T, extraSite string) *env {
 	t.Helper()
+	return newEnvWith(t, "", extraSite)
+}
+
+// newEnvWith is newEnv with consentOpts added to the cookie_consent block
+// (one subdirective a line, such as "gpc off" or "consent_mode advanced").
+func newEnvWith(t *testing.T, consentOpts, extraSite string) *env {
+	t.Helper()
 	bin := chromiumPath(t)
 	stubs := startStubServer(t)
-
-	site := "cookie_consent {\n\tsite_name \"Llanwern County Council\"\n}\n" + extraSite + "\n" +
-		"root * " + quoteCaddy(filepath.Join(testcaddy.RepoRoot(), "testdata", "site")) + "\nfile_server\n"
-	var lines []string // indented, so that Caddy does not warn about formatting
-	for l := range strings.SplitSeq(site, "\n") {
-		if strings.TrimSpace(l) != "" {
-			lines = append(lines, "\t"+l)
-		}
-	}
-	raw := testcaddy.Start(t, strings.Join(lines, "\n"), "http://"+siteHost+":{port}")
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, base: "http://" + siteHost + ":" + u.Port(), stubs: stubs}
+	e := &env{t: t, stubs: stubs}
+	e.startCaddy(consentOpts, extraSite)
 
 	var rules []string
 	for _, h := range vendorHosts {
@@ -151,6 +146,27 @@ func newEnv(t *testing.T, extraSite string) *env {
 		}
 	}()
 	return e
+}
+
+// startCaddy (re)loads Caddy with the demo site behind cookie_consent and
+// points e.base at it. Loading again replaces the running config: the port
+// changes, but cookies belong to the host, so the browser keeps them.
+func (e *env) startCaddy(consentOpts, extraSite string) {
+	e.t.Helper()
+	site := "cookie_consent {\n\tsite_name \"Llanwern County Council\"\n" + consentOpts + "\n}\n" + extraSite + "\n" +
+		"root * " + quoteCaddy(filepath.Join(testcaddy.RepoRoot(), "testdata", "site")) + "\nfile_server\n"
+	var lines []string // indented, so that Caddy does not warn about formatting
+	for l := range strings.SplitSeq(site, "\n") {
+		if strings.TrimSpace(l) != "" {
+			lines = append(lines, "\t"+l)
+		}
+	}
+	raw := testcaddy.Start(e.t, strings.Join(lines, "\n"), "http://"+siteHost+":{port}")
+	u, err := url.Parse(raw)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.base = "http://" + siteHost + ":" + u.Port()
 }
 
 func quoteCaddy(s string) string {
@@ -375,4 +391,86 @@ func (e *env) waitReload(timeout time.Duration) {
 		}
 		return s == "new complete", s
 	})
+}
+
+// load navigates to path and waits for the load event, without the quiet
+// period of open: for pages where nothing is asserted not to happen.
+func (e *env) load(path string) {
+	e.t.Helper()
+	e.do("open "+path, chromedp.Navigate(e.base+path))
+	e.waitFor("the page to finish loading", 10*time.Second, func() (bool, string) {
+		s, err := chromedp.Run(e.ctx, chromedp.Evaluate[string](`document.readyState`))
+		return err == nil && s == "complete", "readyState " + s
+	})
+}
+
+// contextTimeout bounds one slow step in the tab.
+func contextTimeout(e *env, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(e.ctx, d)
+}
+
+// settingsOpen reports whether the settings layer is shown.
+const settingsOpenJS = `(() => { const p = document.getElementById('cg-settings'); return !!p && !p.hidden && p.getClientRects().length > 0; })()`
+
+// waitSettings waits for the settings layer to be shown (open) or hidden.
+func (e *env) waitSettings(open bool) {
+	e.t.Helper()
+	e.waitFor(fmt.Sprintf("the settings layer open=%v", open), 5*time.Second, func() (bool, string) {
+		s, err := tryJS[bool](e, settingsOpenJS)
+		return err == nil && s == open, fmt.Sprint(s, err)
+	})
+}
+
+// openSettingsFromBanner clicks the banner's Settings button and waits for
+// the settings layer, in place.
+func (e *env) openSettingsFromBanner() {
+	e.t.Helper()
+	e.click(settingsButton)
+	e.waitSettings(true)
+}
+
+// key presses one key (kb constants) in the page.
+func (e *env) key(k string, opts ...chromedp.KeyOption) {
+	e.t.Helper()
+	e.do("press key", chromedp.KeyEvent(k, opts...))
+}
+
+// consentCookie returns the consent cookie, or nil.
+func (e *env) consentCookie() *network.Cookie {
+	e.t.Helper()
+	for _, c := range e.cookies() {
+		if c.Name == "consentgate" {
+			return c
+		}
+	}
+	return nil
+}
+
+// waitConsentCookie waits for the consent cookie to be set.
+func (e *env) waitConsentCookie() *network.Cookie {
+	e.t.Helper()
+	var c *network.Cookie
+	e.waitFor("the consent cookie", 5*time.Second, func() (bool, string) {
+		c = e.consentCookie()
+		return c != nil, describeCookies(e.cookies())
+	})
+	return c
+}
+
+// addScriptOnNewDocument runs src in every document before its own scripts.
+func (e *env) addScriptOnNewDocument(src string) {
+	e.t.Helper()
+	if _, err := chromedp.Call(e.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: src}); err != nil {
+		e.t.Fatalf("Page.addScriptToEvaluateOnNewDocument: %v", err)
+	}
+}
+
+// viewport emulates a window of width×height CSS pixels.
+func (e *env) viewport(width, height int64, mobile bool, scale float64) {
+	e.t.Helper()
+	if _, err := chromedp.Call(e.ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
+		Width: width, Height: height, DeviceScaleFactor: scale, Mobile: mobile,
+	}); err != nil {
+		e.t.Fatalf("Emulation.setDeviceMetricsOverride: %v", err)
+	}
 }
