@@ -32,6 +32,10 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		gpc off|<category...>
 //		consent_mode basic|advanced
 //		pre_consent_csp report-only|enforce [<allowed source...>]
+//		log <path|postgres://...>
+//		log_spool <dir>
+//		retention <duration>
+//		admin [<user> <bcrypt hash>]
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
@@ -128,6 +132,37 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 			h.PreConsentCSP, h.PreConsentCSPAllow = args[0], append(h.PreConsentCSPAllow, args[1:]...)
+		case "log", "log_spool":
+			name := d.Val()
+			var v string
+			if !d.Args(&v) || d.NextArg() {
+				return d.ArgErr()
+			}
+			if name == "log" {
+				h.LogStore = v
+			} else {
+				h.LogSpool = v
+			}
+		case "retention":
+			var v string
+			if !d.Args(&v) || d.NextArg() {
+				return d.ArgErr()
+			}
+			dur, err := caddy.ParseDuration(v)
+			if err != nil {
+				return d.Errf("retention: %v", err)
+			}
+			h.Retention = caddy.Duration(dur)
+		case "admin":
+			args := d.RemainingArgs()
+			switch len(args) {
+			case 0:
+				h.Admin = &Admin{}
+			case 2:
+				h.Admin = &Admin{User: args[0], PasswordHash: args[1]}
+			default:
+				return d.Errf("usage: admin [<user> <bcrypt hash>]")
+			}
 		case "consent_mode":
 			if !d.Args(&h.ConsentMode) || d.NextArg() {
 				return d.ArgErr()

@@ -6,34 +6,15 @@ import (
 	"strings"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/consentgate/consentgate/consent"
+	"github.com/consentgate/consentgate/consentlog"
 	"github.com/consentgate/consentgate/trackers"
-)
-
-// Methods: how a visitor made a choice, as the consent log records it.
-const (
-	methodAcceptAll    = "accept_all"
-	methodRejectAll    = "reject_all"
-	methodSaveSettings = "save_settings"
-	methodPlaceholder  = "placeholder"
-	methodGPC          = "gpc"
-	methodNoJSForm     = "no_js_form"
-)
-
-// Events: what a choice did to the visitor's consent.
-const (
-	eventInitial  = "initial"  // first choice for this consent ID
-	eventUpdate   = "update"   // a change that withdraws nothing
-	eventWithdraw = "withdraw" // at least one granted category taken back
-	eventRenewal  = "renewal"  // a choice after the previous one expired or the policy changed
 )
 
 // choice is one decision about to be recorded.
 type choice struct {
 	granted []trackers.Category
-	method  string
+	method  consentlog.Method
 	page    string // path the choice was made on, query dropped
 	locale  string
 }
@@ -55,28 +36,26 @@ func (h *Handler) decide(w http.ResponseWriter, r *http.Request, prev visitor, c
 	now := visitor{decision: d, decided: true, gpc: prev.gpc}
 	h.expireTrackerCookies(w, r, now)
 
-	page, _, _ := strings.Cut(c.page, "?")
-	h.logger.Info("consent decision",
-		zap.String("consent_id", id), zap.String("event", eventOf(prev, d)), zap.String("method", c.method),
-		zap.Strings("granted", categoryStrings(d.Granted)), zap.String("policy_version", d.Version),
-		zap.String("locale", c.locale), zap.String("page", page), zap.Bool("gpc", prev.gpc))
+	in := consentlog.FromDecision(d)
+	in.Event, in.Method, in.GPC, in.Locale, in.URL = eventOf(prev, d), c.method, prev.gpc, c.locale, c.page
+	h.record(r, in)
 	return now
 }
 
 // eventOf classifies a new decision against what the visitor had before.
-func eventOf(prev visitor, d consent.Decision) string {
+func eventOf(prev visitor, d consent.Decision) consentlog.Event {
 	switch {
 	case prev.decision.ID == "":
-		return eventInitial
+		return consentlog.EventInitial
 	case !prev.decided:
-		return eventRenewal
+		return consentlog.EventRenewal
 	}
 	for _, c := range prev.decision.Granted {
 		if !d.Allows(c) {
-			return eventWithdraw
+			return consentlog.EventWithdraw
 		}
 	}
-	return eventUpdate
+	return consentlog.EventUpdate
 }
 
 // gpcChoice applies Global Privacy Control for a visitor who has not chosen:
@@ -87,7 +66,7 @@ func (h *Handler) gpcChoice(w http.ResponseWriter, r *http.Request, v visitor) {
 	if !v.gpc || v.decided || len(h.gpcCategories) < len(trackers.Categories) || !isNavigation(r) {
 		return
 	}
-	h.decide(w, r, v, choice{method: methodGPC, page: originalURI(r), locale: h.locale(r.URL.Path, "")})
+	h.decide(w, r, v, choice{method: consentlog.MethodGPC, page: originalURI(r), locale: h.locale(r.URL.Path, "")})
 }
 
 func sortCategories(cs []trackers.Category) []trackers.Category {

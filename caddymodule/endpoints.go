@@ -12,6 +12,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/consentgate/consentgate/banner"
+	"github.com/consentgate/consentgate/consentlog"
 	"github.com/consentgate/consentgate/trackers"
 )
 
@@ -98,33 +99,33 @@ func (h *Handler) parseChoice(form url.Values, prev visitor, js bool) (choice, e
 	}
 	switch action {
 	case "accept_all":
-		c.method, c.granted = methodAcceptAll, slices.Clone(trackers.Categories)
+		c.method, c.granted = consentlog.MethodAcceptAll, slices.Clone(trackers.Categories)
 		if prev.gpc {
 			c.granted = slices.DeleteFunc(c.granted, func(x trackers.Category) bool { return slices.Contains(h.gpcCategories, x) })
 		}
 	case "reject_all":
-		c.method = methodRejectAll
+		c.method = consentlog.MethodRejectAll
 	case "save":
-		c.method, c.granted = methodSaveSettings, cats
+		c.method, c.granted = consentlog.MethodSaveSettings, cats
 	case "allow":
 		if len(cats) != 1 {
 			return c, fmt.Errorf("cookie_consent: choice: allow needs exactly one category")
 		}
-		c.method = methodPlaceholder
+		c.method = consentlog.MethodPlaceholder
 		if prev.decided {
 			c.granted = slices.Clone(prev.decision.Granted)
 		}
 		c.granted = append(c.granted, cats[0])
 	case "gpc":
-		c.method = methodGPC
+		c.method = consentlog.MethodGPC
 		if prev.decided {
 			c.granted = slices.DeleteFunc(slices.Clone(prev.decision.Granted), func(x trackers.Category) bool { return slices.Contains(h.gpcCategories, x) })
 		}
 	default:
 		return c, fmt.Errorf("cookie_consent: choice: unknown action %q", action)
 	}
-	if !js && c.method != methodPlaceholder {
-		c.method = methodNoJSForm
+	if !js && c.method != consentlog.MethodPlaceholder {
+		c.method = consentlog.MethodNoJSForm
 	}
 	return c, nil
 }

@@ -87,7 +87,19 @@ type Handler struct {
 	// not consented to everything: "report-only" or "enforce". It allows
 	// the site, PreConsentCSPAllow (CSP sources such as
 	// https://cdn.example.com) and the hosts of consented categories.
-	PreConsentCSP      string   `json:"pre_consent_csp,omitempty"`
+	PreConsentCSP string `json:"pre_consent_csp,omitempty"`
+	// LogStore is where records of consent go: an SQLite file path
+	// (default consent-log.db in Caddy's data directory) or a postgres://
+	// DSN for several nodes. LogSpool is the local directory that keeps
+	// records durably while the store is unreachable. Retention is how long
+	// records are kept (default 24 months); daily counts outlive it.
+	LogStore  string         `json:"log,omitempty"`
+	LogSpool  string         `json:"log_spool,omitempty"`
+	Retention caddy.Duration `json:"retention,omitempty"`
+	// Admin enables the DPO console under /_consent/admin/. It is off by
+	// default and always requires authentication: Caddy's basic_auth (or
+	// another authentication handler) in front of it, or the credential here.
+	Admin              *Admin   `json:"admin,omitempty"`
 	PreConsentCSPAllow []string `json:"pre_consent_csp_allow,omitempty"`
 
 	catalogue     *trackers.Catalogue // every tracker: cookies, withdrawal
@@ -98,9 +110,20 @@ type Handler struct {
 	texts         map[string]*banner.Text
 	providers     map[trackers.Category][]string
 	rendered      *banner.Cache
+	consentLog    *logHandle
+	logKey        string
+	bannerHash    map[string]string // locale → hash of the banner text shown
 	necessary     map[string]bool
 	siteCookies   []SiteCookie
 	logger        *zap.Logger
+}
+
+// Admin configures the DPO console.
+type Admin struct {
+	// User and PasswordHash (bcrypt, as `caddy hash-password` prints) are
+	// the console's own credential, for sites without basic_auth.
+	User         string `json:"user,omitempty"`
+	PasswordHash string `json:"password_hash,omitempty"`
 }
 
 // Rule is a site-specific tracker rule.
@@ -161,7 +184,16 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		h.gpcCategories = slices.Clone(trackers.Categories)
 		if len(h.GPCCategories) > 0 {
 			h.gpcCategories = h.gpcCategories[:0]
-			switch h.PreConsentCSP {
+			if h.Admin != nil && (h.Admin.User == "") != (h.Admin.PasswordHash == "") {
+		return fmt.Errorf("cookie_consent: admin: give both a user and a bcrypt password hash, or neither (then put basic_auth in front of %s/admin/*)", Prefix)
+	}
+	if h.Admin != nil && h.Admin.PasswordHash != "" && !strings.HasPrefix(h.Admin.PasswordHash, "$2") {
+		return fmt.Errorf("cookie_consent: admin: the password must be a bcrypt hash (caddy hash-password prints one)")
+	}
+	if h.Retention < 0 {
+		return fmt.Errorf("cookie_consent: retention: %v is negative", time.Duration(h.Retention))
+	}
+	switch h.PreConsentCSP {
 			case "", cspReportOnly, cspEnforce:
 			default:
 				return fmt.Errorf("cookie_consent: pre_consent_csp %q: want report-only or enforce", h.PreConsentCSP)
@@ -209,7 +241,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		}
 		h.texts[loc] = t
 	}
-	return nil
+	return h.provisionLog(ctx)
 }
 
 // consentModeVendors are the Google tags that honour Consent Mode, and so
@@ -232,6 +264,15 @@ func (h *Handler) Validate() error {
 	case "", "basic", "advanced":
 	default:
 		return fmt.Errorf("cookie_consent: consent_mode %q: want basic or advanced", h.ConsentMode)
+	}
+	if h.Admin != nil && (h.Admin.User == "") != (h.Admin.PasswordHash == "") {
+		return fmt.Errorf("cookie_consent: admin: give both a user and a bcrypt password hash, or neither (then put basic_auth in front of %s/admin/*)", Prefix)
+	}
+	if h.Admin != nil && h.Admin.PasswordHash != "" && !strings.HasPrefix(h.Admin.PasswordHash, "$2") {
+		return fmt.Errorf("cookie_consent: admin: the password must be a bcrypt hash (caddy hash-password prints one)")
+	}
+	if h.Retention < 0 {
+		return fmt.Errorf("cookie_consent: retention: %v is negative", time.Duration(h.Retention))
 	}
 	switch h.PreConsentCSP {
 	case "", cspReportOnly, cspEnforce:

@@ -45,21 +45,9 @@ func Load(t testing.TB, site string, hosts ...string) (string, error) {
 	for _, h := range hosts {
 		addrs += ", " + h
 	}
-	cfg := "{\n\tadmin off\n\tdefault_bind 127.0.0.1\n\tauto_https off\n\tpersist_config off\n}\n" +
-		addrs + " {\n" + site + "\n}\n"
-	cfg = strings.ReplaceAll(cfg, "{port}", p)
-	cfg = string(caddyfile.Format([]byte(cfg))) // no "input is not formatted" warning
-	json, warn, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), map[string]any{"filename": "Caddyfile"})
-	if err != nil {
-		return "", &LoadError{Stage: "adapt", Config: cfg, Err: err}
+	if err := LoadSites(t, strings.ReplaceAll(addrs+" {\n"+site+"\n}\n", "{port}", p)); err != nil {
+		return "", err
 	}
-	for _, w := range warn {
-		t.Logf("Caddyfile warning: %s", w.String())
-	}
-	if err := caddy.Load(json, true); err != nil {
-		return "", &LoadError{Stage: "load", Config: cfg, Err: err}
-	}
-	t.Cleanup(func() { _ = caddy.Stop() })
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		c, err := net.Dial("tcp", "127.0.0.1:"+p)
@@ -73,6 +61,27 @@ func Load(t testing.TB, site string, hosts ...string) (string, error) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return "http://127.0.0.1:" + p, nil
+}
+
+// LoadSites loads whole site blocks (several, for tests of several nodes)
+// under the test's global options. Data directories are the caller's
+// (Load sets them per test).
+func LoadSites(t testing.TB, sites string) error {
+	t.Helper()
+	cfg := "{\n\tadmin off\n\tdefault_bind 127.0.0.1\n\tauto_https off\n\tpersist_config off\n}\n" + sites
+	cfg = string(caddyfile.Format([]byte(cfg))) // no "input is not formatted" warning
+	json, warn, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), map[string]any{"filename": "Caddyfile"})
+	if err != nil {
+		return &LoadError{Stage: "adapt", Config: cfg, Err: err}
+	}
+	for _, w := range warn {
+		t.Logf("Caddyfile warning: %s", w.String())
+	}
+	if err := caddy.Load(json, true); err != nil {
+		return &LoadError{Stage: "load", Config: cfg, Err: err}
+	}
+	t.Cleanup(func() { _ = caddy.Stop() })
+	return nil
 }
 
 // LoadError is a failure to adapt or load a test Caddyfile.

@@ -1,0 +1,190 @@
+package caddymodule
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/consentgate/consentgate/consentlog"
+	"github.com/consentgate/consentgate/trackers"
+)
+
+// defaultLogPath is the SQLite consent log in Caddy's data directory: one
+// file a DPO can open with standard SQLite tools.
+func defaultLogPath() string {
+	return filepath.Join(caddy.AppDataDir(), "consentgate", "consent-log.db")
+}
+
+// openLogs shares each store and its spool across config reloads, so that a
+// reload never opens the same database or spool directory twice.
+var openLogs = caddy.NewUsagePool()
+
+// logHandle is one open consent log: the store, the spooling Log in front
+// of it and the retention purge that runs beside them.
+type logHandle struct {
+	store     consentlog.Store
+	log       *consentlog.Log
+	retention atomic.Int64 // nanoseconds; set by the newest config
+	stop      context.CancelFunc
+	done      chan struct{}
+}
+
+// Destruct flushes the spool as far as the store allows and closes both,
+// when the last config using them is gone.
+func (l *logHandle) Destruct() error {
+	l.stop()
+	<-l.done
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = l.log.Flush(ctx) // what is not flushed stays in the spool, replayed on next start
+	err := l.log.Close()
+	if cerr := l.store.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// purgeEvery is how often records past retention are folded into the daily
+// aggregates and deleted.
+const purgeEvery = 6 * time.Hour
+
+func (l *logHandle) purgeLoop(ctx context.Context, logger *zap.Logger) {
+	defer close(l.done)
+	t := time.NewTimer(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		cutoff := time.Now().Add(-time.Duration(l.retention.Load()))
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		res, err := l.store.Purge(pctx, cutoff)
+		cancel()
+		if err != nil {
+			logger.Error("consent log retention purge failed; will retry", zap.Error(err))
+		} else {
+			logger.Info("consent log retention purge", zap.Time("cutoff", cutoff), zap.Any("result", res))
+		}
+		t.Reset(purgeEvery)
+	}
+}
+
+// provisionLog opens (or shares) the consent log the config names.
+func (h *Handler) provisionLog(ctx caddy.Context) error {
+	dsn := h.LogStore
+	if dsn == "" {
+		dsn = defaultLogPath()
+	}
+	spool := h.LogSpool
+	if spool == "" {
+		spool = filepath.Join(caddy.AppDataDir(), "consentgate", "spool")
+	}
+	h.logKey = dsn + "\x00" + spool
+	logger := h.logger
+	v, _, err := openLogs.LoadOrNew(h.logKey, func() (caddy.Destructor, error) {
+		if !strings.Contains(dsn, "://") {
+			if err := os.MkdirAll(filepath.Dir(strings.TrimPrefix(dsn, "sqlite:")), 0o700); err != nil {
+				return nil, err
+			}
+		}
+		octx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		store, err := consentlog.Open(octx, dsn)
+		if err != nil {
+			return nil, err
+		}
+		lg, err := consentlog.NewLog(store, spool, consentlog.LogOptions{OnError: func(err error) {
+			logger.Error("consent log store unavailable; decisions are spooled on disk and replayed", zap.Error(err))
+		}})
+		if err != nil {
+			store.Close()
+			return nil, err
+		}
+		pctx, stop := context.WithCancel(context.Background())
+		l := &logHandle{store: store, log: lg, stop: stop, done: make(chan struct{})}
+		go l.purgeLoop(pctx, logger)
+		return l, nil
+	})
+	if err != nil {
+		return fmt.Errorf("cookie_consent: log %s: %w", redactDSN(dsn), err)
+	}
+	h.consentLog = v.(*logHandle)
+	h.consentLog.retention.Store(int64(durationOr(h.Retention, time.Duration(consentlog.DefaultRetentionMonths)*month)))
+	h.bannerHash = map[string]string{}
+	for loc, t := range h.texts {
+		b, _ := json.Marshal(t)
+		h.bannerHash[loc] = consentlog.HashBannerText(string(b))
+	}
+	return nil
+}
+
+// Cleanup releases this config's use of the consent log.
+func (h *Handler) Cleanup() error {
+	if h.logKey == "" {
+		return nil
+	}
+	_, err := openLogs.Delete(h.logKey)
+	return err
+}
+
+// record writes one decision to the consent log. The visitor's choice is
+// honoured whatever happens here; a record that reaches neither the store
+// nor the spool is logged in full, so it is never lost silently.
+func (h *Handler) record(r *http.Request, in consentlog.Input) {
+	in.BannerHash = h.bannerHash[in.Locale]
+	in.RemoteIP = clientIP(r)
+	in.UserAgent = r.UserAgent()
+	in.ConsentMode = consentlog.ConsentMode{
+		AnalyticsStorage:  slices.Contains(in.Granted, trackers.Analytics),
+		AdStorage:         slices.Contains(in.Granted, trackers.Marketing),
+		AdUserData:        slices.Contains(in.Granted, trackers.Marketing),
+		AdPersonalization: slices.Contains(in.Granted, trackers.Marketing),
+	}
+	rec, err := h.consentLog.log.Append(r.Context(), in)
+	if err != nil {
+		h.logger.Error("consent record could not be stored or spooled",
+			zap.Error(err), zap.String("consent_id", in.ConsentID), zap.String("event", string(in.Event)),
+			zap.String("method", string(in.Method)), zap.Strings("granted", categoryStrings(in.Granted)),
+			zap.String("policy_version", in.PolicyVersion), zap.String("locale", in.Locale), zap.Bool("gpc", in.GPC))
+		return
+	}
+	h.logger.Info("consent decision", zap.String("record", rec.ID), zap.String("consent_id", rec.ConsentID),
+		zap.String("event", string(rec.Event)), zap.String("method", string(rec.Method)),
+		zap.Strings("granted", categoryStrings(rec.Granted)), zap.String("locale", rec.Locale))
+}
+
+// clientIP is the visitor's address as Caddy determined it (honouring
+// trusted_proxies), falling back to the connection's.
+func clientIP(r *http.Request) string {
+	if ip, ok := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string); ok && ip != "" {
+		return ip
+	}
+	return r.RemoteAddr
+}
+
+// redactDSN hides a password in a PostgreSQL DSN before it is logged.
+func redactDSN(dsn string) string {
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		if at := strings.LastIndex(dsn, "@"); at > i {
+			if colon := strings.Index(dsn[i+3:at], ":"); colon >= 0 {
+				return dsn[:i+3+colon] + ":xxxxx" + dsn[at:]
+			}
+		}
+	}
+	return dsn
+}
+
+var _ caddy.CleanerUpper = (*Handler)(nil)
