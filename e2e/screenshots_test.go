@@ -35,6 +35,8 @@ func TestBannerScreenshots(t *testing.T) {
 		{"1280", "/", 1280, 800, false, 1},
 		{"320", "/e2e/order.html", 320, 640, true, 2},
 		{"320-home", "/", 320, 640, true, 2},
+		{"cy-1280", "/cy/index.html", 1280, 800, false, 1},
+		{"cy-320", "/e2e/cymraeg.html", 320, 640, true, 2},
 	} {
 		t.Run(vp.name, func(t *testing.T) {
 			e.t = t

@@ -36,6 +36,8 @@ var vendorHosts = []string{
 	"platform.twitter.com",
 	"www.youtube.com",
 	"www.youtube-nocookie.com",
+	"i.ytimg.com", // YouTube thumbnails: a placeholder must not fetch them
+	"www.google.com",
 }
 
 // stubRequest is one request that reached the vendor stub server.
@@ -172,6 +174,8 @@ func (s *stubServer) serve(w http.ResponseWriter, r *http.Request) {
 	case (host == "www.youtube.com" || host == "www.youtube-nocookie.com") && strings.HasPrefix(p, "/embed/"):
 		http.SetCookie(w, &http.Cookie{Name: "YSC", Value: "stub", Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteNoneMode})
 		serveHTML(w, "YouTube", "video "+strings.TrimPrefix(p, "/embed/"))
+	case host == "www.google.com" && strings.HasPrefix(p, "/maps/embed"):
+		serveHTML(w, "Google Maps", "map")
 	default:
 		http.NotFound(w, r)
 	}
