@@ -50,7 +50,7 @@ fuzz:
 # Benchmarks: rewriter MB/s and the whole handler, then a load test of the
 # built binary with and without the directive.
 bench: $(BIN)
-	$(GO) test -run '^$$' -bench . -benchmem ./rewrite ./caddymodule
+	$(GO) test -run '^$$' -bench . -benchmem ./rewrite ./caddymodule ./consentlog
 	$(GO) run ./cmd/loadtest -caddy $(BIN)
 
 stress: $(BIN)
