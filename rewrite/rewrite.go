@@ -59,10 +59,11 @@ type Rewriter struct {
 	err  error  // a decode error, reported by Write or Close
 
 	headDone, bodyDone bool
-	held               []byte // a <script> start tag awaiting its text
-	rawCtx             string // the raw-text element whose text comes next
-	lang               string // the <html lang> attribute
-	attrs              []attr // scanTag's buffer, reused for every tag
+	held               []byte   // a <script> start tag awaiting its text
+	rawCtx             string   // the raw-text element whose text comes next
+	lang               string   // the <html lang> attribute
+	attrs              []attr   // scanTag's buffer, reused for every tag
+	tags               [][2]int // plainTags' buffer
 }
 
 var errAborted = errors.New("rewrite: aborted")
@@ -480,12 +481,154 @@ func (r *Rewriter) element(name string, raw []byte) {
 
 // fragment rewrites the raw text of a <noscript>, which the tokenizer (with
 // scripting on, as browsers parse) reports as one text token: GTM's iframe and
-// the Meta pixel's img live there.
+// the Meta pixel's img live there. Plain markup is split in place; anything
+// else goes through a tokenizer of its own.
 func (r *Rewriter) fragment(text []byte) {
 	if bytes.IndexByte(text, '<') < 0 || !mayHaveURL(text) {
 		r.out.Write(text)
 		return
 	}
+	tags, ok := plainTags(text, r.tags)
+	r.tags = tags
+	if !ok {
+		r.tokenizeFragment(text)
+		return
+	}
+	pos := 0
+	for _, t := range tags {
+		r.out.Write(text[pos:t[0]])
+		r.element(tagName(text[t[0]+1:]), text[t[0]:t[1]])
+		pos = t[1]
+	}
+	r.out.Write(text[pos:])
+}
+
+// plainTags finds the start tags in text that this package knows by name,
+// splitting it exactly as html.Tokenizer would, and appends their spans to
+// tags[:0]. It handles text, complete start and end tags, and the raw text of
+// elements such as iframe; for comments, doctypes, scripts, nested noscripts
+// and incomplete tags it reports !ok, and the caller uses the tokenizer.
+// A noscript holds a tag or two, and a tokenizer costs 4 KB to make.
+func plainTags(text []byte, tags [][2]int) ([][2]int, bool) {
+	tags = tags[:0]
+	i := 0
+	for {
+		j := bytes.IndexByte(text[i:], '<')
+		if j < 0 || i+j+1 >= len(text) {
+			return tags, true // a '<' at the very end is text
+		}
+		i += j
+		switch c := text[i+1]; {
+		case isLetter(c):
+			end := tagEnd(text, i+1)
+			if end < 0 {
+				return tags, false
+			}
+			name := tagName(text[i+1:])
+			switch name {
+			case "script", "noscript", "plaintext":
+				return tags, false
+			case "":
+			default:
+				tags = append(tags, [2]int{i, end})
+			}
+			i = end
+			if isRawText(name) {
+				i = rawTextEnd(text, i, name)
+			}
+		case c == '/' && i+2 < len(text) && isLetter(text[i+2]):
+			if i = tagEnd(text, i+2); i < 0 {
+				return tags, false
+			}
+		case c == '/' || c == '!' || c == '?':
+			return tags, false
+		default:
+			i++ // '<' before anything else is text
+		}
+	}
+}
+
+func isLetter(c byte) bool { return 'A' <= c&^0x20 && c&^0x20 <= 'Z' }
+
+// tagEnd returns the offset just past the '>' that ends the tag whose name
+// starts at b[i], or -1 if the tag is incomplete. It follows html.Tokenizer's
+// readTag: attribute names, quoted and unquoted values, stray '/'.
+func tagEnd(b []byte, i int) int {
+	for i < len(b) && !isSpace(b[i]) && b[i] != '/' && b[i] != '>' {
+		i++
+	}
+	for {
+		for i < len(b) && isSpace(b[i]) {
+			i++
+		}
+		if i >= len(b) {
+			return -1
+		}
+		if b[i] == '>' {
+			return i + 1
+		}
+		for k := i; i < len(b); i++ { // the attribute name; it may start with '='
+			if c := b[i]; isSpace(c) || c == '/' || c == '>' || c == '=' && i > k {
+				break
+			}
+		}
+		for i < len(b) && isSpace(b[i]) {
+			i++
+		}
+		if i >= len(b) {
+			return -1
+		}
+		if b[i] == '/' {
+			i++
+			continue
+		}
+		if b[i] != '=' {
+			continue
+		}
+		i++
+		for i < len(b) && isSpace(b[i]) {
+			i++
+		}
+		if i >= len(b) {
+			return -1
+		}
+		switch q := b[i]; q {
+		case '>':
+		case '"', '\'':
+			e := bytes.IndexByte(b[i+1:], q)
+			if e < 0 {
+				return -1
+			}
+			i += e + 2
+		default:
+			for i < len(b) && !isSpace(b[i]) && b[i] != '>' {
+				i++
+			}
+		}
+	}
+}
+
+// rawTextEnd returns the offset of the "</name" that ends raw text starting
+// at b[i], or len(b), as html.Tokenizer's readRawOrRCDATA finds it.
+func rawTextEnd(b []byte, i int, name string) int {
+	for {
+		j := bytes.Index(b[i:], []byte("</"))
+		if j < 0 {
+			return len(b)
+		}
+		k := i + j + 2
+		if k+len(name) < len(b) && bytes.EqualFold(b[k:k+len(name)], []byte(name)) {
+			switch b[k+len(name)] {
+			case ' ', '\n', '\r', '\t', '\f', '/', '>':
+				return i + j
+			}
+		}
+		i = i + j + 1
+	}
+}
+
+// tokenizeFragment is fragment for markup plainTags does not take on.
+func (r *Rewriter) tokenizeFragment(text []byte) {
 	z := html.NewTokenizer(bytes.NewReader(text))
 	nested := false // the text that follows is a nested <noscript>'s
 	for {

@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"flag"
@@ -300,8 +301,10 @@ func executableJS(tok html.Token) bool {
 // leaks re-parses rewritten HTML and lists whatever would still load or run
 // a tracker without consent: a tracker URL in any attribute of a fetching
 // element, an executable script with tracker code, the same inside
-// <noscript>.
-func leaks(out []byte) []string {
+// <noscript> (where scripts never run).
+func leaks(out []byte) []string { return leaksIn(out, false) }
+
+func leaksIn(out []byte, noscriptText bool) []string {
 	var found []string
 	z := html.NewTokenizer(bytes.NewReader(out))
 	inScript, inNoscript := false, false
@@ -316,7 +319,7 @@ func leaks(out []byte) []string {
 				found = append(found, "inline script: "+string(text))
 			}
 			if inNoscript {
-				for _, l := range leaks(text) {
+				for _, l := range leaksIn(text, true) {
 					found = append(found, "noscript: "+l)
 				}
 			}
@@ -335,7 +338,7 @@ func leaks(out []byte) []string {
 					continue
 				}
 			case "script":
-				if !executableJS(tok) {
+				if !executableJS(tok) || noscriptText {
 					continue
 				}
 				inScript = tt == html.StartTagToken
@@ -691,7 +694,7 @@ twq('config','o1abc');
 			[]string{"hotjar", "meta", "google-analytics", "twitter"}, nil},
 		{"page-speed loaders", `<script type="text/partytown" src="https://www.googletagmanager.com/gtag/js?id=G-1"></script><script type="rocketlazyloadscript" data-rocket-src="https://connect.facebook.net/en_US/fbevents.js"></script><script type="rocketlazyloadscript">gtag('config','G-1')</script><script type="litespeed/javascript" data-src="https://static.hotjar.com/c/hotjar-1.js"></script>`,
 			[]string{"google-analytics", "meta", "google-analytics", "hotjar"}, nil},
-		{"backslashes", `<iframe src="https:\\www.youtube.com\embed\abc"></iframe>`, []string{"youtube"}, nil},
+		{"backslashes and newlines in URLs", "<iframe src=\"https:\\\\www.youtube.com\\embed\\abc\"></iframe><img src=\"/\n/i.ytimg.com/vi/abc/0.jpg\">", []string{"youtube", "youtube"}, nil},
 
 		// Resource hints to every tracker host are dropped; a stylesheet
 		// from one is neutralised.
@@ -745,4 +748,54 @@ func TestHintsToEveryHost(t *testing.T) {
 			}
 		}
 	}
+}
+
+// plainTags splits noscript markup exactly as the tokenizer does, or leaves
+// it to the tokenizer.
+func TestPlainTagsMatchesTokenizer(t *testing.T) {
+	tests := []struct {
+		in    string
+		plain bool
+	}{
+		{`<iframe src="https://www.googletagmanager.com/ns.html?id=GTM-1" height="0" width="0"></iframe>`, true},
+		{"<img height=\"1\" width=\"1\" style=\"display:none\"\nsrc=\"https://www.facebook.com/tr?id=1&amp;ev=PageView\"\n/>", true},
+		{`<div style="display:inline;"><img src="//googleads.g.doubleclick.net/x" alt='a>b'/></div>`, true},
+		{`<iframe src="https://www.youtube.com/embed/x"><img src="https://www.facebook.com/tr"></iframe><img src="https://www.facebook.com/tr">`, true},
+		{`<style><img src=https://www.facebook.com/tr></style ><img src=https://www.facebook.com/tr>`, true},
+		{`<TITLE></title<img src=//i.ytimg.com/x></TITLE/><IMG SRC=//i.ytimg.com/y>`, true},
+		{`<textarea></textareax><img src=//i.ytimg.com/x></textarea>`, true},
+		{`</div foo=">"><img src=//i.ytimg.com/x>`, true},
+		{`<img/src=//www.youtube.com/x><img =x src=//www.youtube.com/y><img src = 'x' src=//www.youtube.com/z>`, true},
+		{`<img src=>x src=//www.youtube.com/y>`, true},
+		{`x < y <img src=//www.youtube.com/x> 1<2 <`, true},
+		{`<iframe src=//www.youtube.com/embed/x></iframe`, true},
+		{`<img src=//www.facebook.com/tr`, false},
+		{`<img src="//www.facebook.com/tr>`, false},
+		{`<!-- <img src=//www.facebook.com/tr> --><img src=//www.facebook.com/tr>`, false},
+		{`<script>document.write('<img src=//www.facebook.com/tr>')</script><img src=//www.facebook.com/tr>`, false},
+		{`<noscript><img src=//www.facebook.com/tr></noscript><img src=//www.facebook.com/tr>`, false},
+		{`</ ><img src=//www.facebook.com/tr></><?x><img src=//www.facebook.com/tr>`, false},
+	}
+	cat := catalogue(t)
+	for _, tt := range tests {
+		if _, ok := plainTags([]byte(tt.in), nil); ok != tt.plain {
+			t.Errorf("plainTags(%s) ok=%v, want %v", tt.in, ok, tt.plain)
+		}
+		if a, b := fragmentBoth(cat, []byte(tt.in)); a != b {
+			t.Errorf("%s\n plain: %s\n tokenizer: %s", tt.in, a, b)
+		}
+	}
+}
+
+// fragmentBoth rewrites noscript text with plainTags (where it applies) and
+// with the tokenizer.
+func fragmentBoth(cat *trackers.Catalogue, text []byte) (plain, tokenized string) {
+	out := func(f func(*Rewriter, []byte)) string {
+		var b bytes.Buffer
+		r := &Rewriter{opts: Options{Catalogue: cat, Allowed: allow()}, out: bufio.NewWriter(&b)}
+		f(r, text)
+		r.out.Flush()
+		return b.String()
+	}
+	return out((*Rewriter).fragment), out((*Rewriter).tokenizeFragment)
 }
