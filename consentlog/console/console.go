@@ -1,0 +1,158 @@
+// Package console is the DPO's web console over a consentlog.Store: search
+// by consent ID and date range, one consent ID's full history (subject
+// access), CSV and JSON export, statistics drawn as server-side SVG charts,
+// chain verification, erasure of one consent ID and the audit log of all
+// of these (requirements rules 26–28).
+//
+// It is a plain http.Handler that knows nothing of Caddy. It does not
+// authenticate: the caller puts it behind authentication and tells it who
+// the user is (Options.User), and every query, export, verification and
+// erasure is written to the store's audit log under that name before it
+// runs; if the audit entry cannot be written the action does not run.
+//
+// The pages are server-rendered, work without JavaScript and make no
+// request outside the console, which lets them carry a CSP that allows
+// nothing but the console's own stylesheet and forms.
+package console
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"html/template"
+	"net/http"
+	"slices"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/consentgate/consentgate/consentlog"
+)
+
+// Options configure the console.
+type Options struct {
+	// Prefix is the path the console is mounted at, such as
+	// "/_consent/admin"; requests outside it get a 404.
+	Prefix string
+	// User names the authenticated user of a request, for the audit log.
+	User func(*http.Request) string
+	// Logger hears about store failures; nil discards them.
+	Logger *zap.Logger
+}
+
+//go:embed templates/*.html assets/console.css
+var files embed.FS
+
+// stylesheet is served from the console's own path so that the CSP can
+// forbid every other source, inline styles included.
+var stylesheet, _ = files.ReadFile("assets/console.css")
+
+// csp allows the console's stylesheet and same-origin forms, nothing else:
+// no script at all, no framing, no external requests.
+const csp = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+type handler struct {
+	store  consentlog.Store
+	prefix string
+	user   func(*http.Request) string
+	log    *zap.Logger
+	key    []byte // signs erase form tokens; new per New, so a restart voids open forms
+	cop    *http.CrossOriginProtection
+	pages  map[string]*template.Template
+}
+
+// New returns the console serving store under opts.Prefix.
+func New(store consentlog.Store, opts Options) http.Handler {
+	h := &handler{
+		store:  store,
+		prefix: strings.TrimSuffix(opts.Prefix, "/"),
+		user:   opts.User,
+		log:    opts.Logger,
+		key:    make([]byte, 32),
+		cop:    http.NewCrossOriginProtection(),
+		pages:  pages,
+	}
+	if h.log == nil {
+		h.log = zap.NewNop()
+	}
+	_, _ = rand.Read(h.key) // crypto/rand.Read never fails on supported platforms
+	return h
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("X-Robots-Tag", "noindex, nofollow")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Content-Security-Policy", csp)
+
+	path, ok := strings.CutPrefix(r.URL.Path, h.prefix)
+	switch {
+	case !ok:
+		h.fail(w, r, http.StatusNotFound, "Page not found", "There is no such page in the consent records console.")
+		return
+	case path == "":
+		http.Redirect(w, r, h.prefix+"/", http.StatusMovedPermanently)
+		return
+	}
+	allowed := []string{http.MethodGet, http.MethodHead}
+	if path == "/erase" {
+		allowed = append(allowed, http.MethodPost)
+	}
+	if !slices.Contains(allowed, r.Method) {
+		hd.Set("Allow", strings.Join(allowed, ", "))
+		h.fail(w, r, http.StatusMethodNotAllowed, "Method not allowed", "This page cannot be used with "+r.Method+".")
+		return
+	}
+	switch path {
+	case "/":
+		h.search(w, r)
+	case "/history":
+		h.history(w, r)
+	case "/export":
+		h.export(w, r)
+	case "/stats":
+		h.stats(w, r)
+	case "/verify":
+		h.verify(w, r)
+	case "/erase":
+		if r.Method == http.MethodPost {
+			h.erase(w, r)
+		} else {
+			h.confirmErase(w, r)
+		}
+	case "/audit":
+		h.auditLog(w, r)
+	case "/console.css":
+		hd.Set("Content-Type", "text/css; charset=utf-8")
+		_, _ = w.Write(stylesheet)
+	default:
+		h.fail(w, r, http.StatusNotFound, "Page not found", "There is no such page in the consent records console.")
+	}
+}
+
+// actor is the audit log's name for the user of r.
+func (h *handler) actor(r *http.Request) string {
+	if h.user != nil {
+		if u := h.user(r); u != "" {
+			return u
+		}
+	}
+	return "(unknown)"
+}
+
+// token is the erase form's CSRF token: bound to the user and the consent
+// ID, so a token seen in one form cannot erase anything else.
+func (h *handler) token(user, consentID string) string {
+	m := hmac.New(sha256.New, h.key)
+	m.Write([]byte("erase\x00" + user + "\x00" + consentID))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (h *handler) validToken(user, consentID, tok string) bool {
+	return hmac.Equal([]byte(tok), []byte(h.token(user, consentID)))
+}

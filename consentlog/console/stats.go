@@ -1,0 +1,256 @@
+package console
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/consentgate/consentgate/consentlog"
+)
+
+// series are the counts a chart shows, with GOV.UK palette colours that
+// stay distinguishable for the common colour-vision deficiencies when
+// read with the legend and the tooltips.
+var series = []seriesInfo{
+	{"accept", "Accepted all", "#00703c"},
+	{"reject", "Rejected all", "#d4351c"},
+	{"custom", "Chose some", "#1d70b8"},
+	{"withdraw", "Withdrew", "#f47738"},
+	{"gpc", "With GPC signal", "#4c2c92"},
+}
+
+type seriesInfo struct{ Key, Name, Colour string }
+
+// Series is the legend of the charts and the columns of the tables.
+func (statsData) Series() []seriesInfo { return series }
+
+// counts are one row of statistics, indexed like series.
+type counts [5]int64
+
+func countsOf(d consentlog.DayStats) counts {
+	return counts{d.Accept, d.Reject, d.Custom, d.Withdraw, d.GPC}
+}
+
+func (c *counts) add(o counts) {
+	for i := range c {
+		c[i] += o[i]
+	}
+}
+
+// Decisions is the number of decisions: every decision is exactly one of
+// accept, reject, custom or withdraw; GPC counts some of them again.
+func (c counts) Decisions() int64 { return c[0] + c[1] + c[2] + c[3] }
+
+type statRow struct {
+	Label  string
+	Counts counts
+}
+
+type statsData struct {
+	From, To         string
+	Days, Locales    []statRow
+	Total            counts
+	DayChart, LChart chart
+}
+
+func (h *handler) stats(w http.ResponseWriter, r *http.Request) {
+	q, err := params(r)
+	if err != nil {
+		h.bad(w, r, err)
+		return
+	}
+	from, to, err := dateRange(q)
+	if err != nil {
+		h.bad(w, r, err)
+		return
+	}
+	if to.IsZero() {
+		to = time.Now().UTC().Truncate(24 * time.Hour)
+		if !from.IsZero() && to.Before(from) {
+			to = from
+		}
+	}
+	if from.IsZero() {
+		from = to.AddDate(0, 0, -29)
+	}
+	if to.Sub(from) >= maxDays*24*time.Hour {
+		h.bad(w, r, badInput(fmt.Sprintf("Choose at most %d days at a time.", maxDays)))
+		return
+	}
+	d := statsData{From: dayString(from), To: dayString(to)}
+	if err := h.audit(r.Context(), r, "stats", detail("from", d.From, "to", d.To)); err != nil {
+		h.unavailable(w, r, "stats", err)
+		return
+	}
+	st, err := h.store.Stats(r.Context(), from, to)
+	if err != nil {
+		h.unavailable(w, r, "stats", err)
+		return
+	}
+	byDay := map[string]counts{}
+	byLocale := map[string]counts{}
+	var locales []string
+	for _, s := range st {
+		c := byDay[s.Day]
+		c.add(countsOf(s))
+		byDay[s.Day] = c
+		l, seen := byLocale[s.Locale]
+		if !seen {
+			locales = append(locales, s.Locale)
+		}
+		l.add(countsOf(s))
+		byLocale[s.Locale] = l
+		d.Total.add(countsOf(s))
+	}
+	// Every day of the range, so that the chart's time axis is even.
+	for t := from; !t.After(to); t = t.AddDate(0, 0, 1) {
+		day := t.Format(time.DateOnly)
+		d.Days = append(d.Days, statRow{Label: day, Counts: byDay[day]})
+	}
+	slices.Sort(locales)
+	for _, l := range locales {
+		label := l
+		if label == "" {
+			label = "(none)"
+		}
+		d.Locales = append(d.Locales, statRow{Label: label, Counts: byLocale[l]})
+	}
+	d.DayChart = dayChart(d.Days)
+	d.LChart = localeChart(d.Locales)
+	h.render(w, r, http.StatusOK, "stats", view{Title: "Statistics", Nav: "stats", Data: d})
+}
+
+// chart is an SVG bar chart laid out in user units.
+type chart struct {
+	W, H   float64
+	Bars   []bar
+	Grid   []tick
+	Labels []label
+	Empty  bool
+}
+
+type bar struct {
+	X, Y, W, H float64
+	Colour     string
+	Title      string
+}
+
+type tick struct {
+	Y     float64
+	Label string
+}
+
+type label struct {
+	X, Y   float64
+	Text   string
+	Rotate bool
+}
+
+const (
+	plotTop    = 10.0
+	plotHeight = 200.0
+	plotLeft   = 50.0
+	plotBottom = plotTop + plotHeight
+)
+
+// group is one x position of a chart: stacks of segments side by side.
+type group struct {
+	Label  string
+	Stacks [][]segment
+}
+
+type segment struct {
+	Series int
+	Value  int64
+}
+
+// layout draws groups left to right, each stack as bars on top of each
+// other, on a y axis from 0 to a round number above the tallest stack.
+func layout(groups []group, stackW, gap float64, rotate bool, labelEvery int) chart {
+	var top int64
+	for _, g := range groups {
+		for _, st := range g.Stacks {
+			var sum int64
+			for _, s := range st {
+				sum += s.Value
+			}
+			top = max(top, sum)
+		}
+	}
+	c := chart{Empty: top == 0}
+	top = niceCeil(top)
+	groupW := float64(len(groups[0].Stacks))*stackW + gap
+	c.W = plotLeft + float64(len(groups))*groupW + 10
+	c.H = plotBottom + 75
+	scale := plotHeight / float64(top)
+	for _, v := range []int64{0, top / 2, top} {
+		c.Grid = append(c.Grid, tick{Y: plotBottom - float64(v)*scale, Label: strconv.FormatInt(v, 10)})
+	}
+	for gi, g := range groups {
+		x := plotLeft + gap/2 + float64(gi)*groupW
+		for si, st := range g.Stacks {
+			y := plotBottom
+			for _, s := range st {
+				if s.Value == 0 {
+					continue
+				}
+				hgt := math.Max(float64(s.Value)*scale, 1)
+				y -= hgt
+				c.Bars = append(c.Bars, bar{
+					X: x + float64(si)*stackW, Y: round(y), W: stackW - 1, H: round(hgt),
+					Colour: series[s.Series].Colour,
+					Title:  fmt.Sprintf("%s: %s %d", g.Label, series[s.Series].Name, s.Value),
+				})
+			}
+		}
+		if gi%labelEvery == 0 {
+			c.Labels = append(c.Labels, label{X: x + float64(len(g.Stacks))*stackW/2, Y: plotBottom + 14, Text: g.Label, Rotate: rotate})
+		}
+	}
+	return c
+}
+
+func round(f float64) float64 { return math.Round(f*10) / 10 }
+
+// niceCeil is the smallest of 2, 4, 10, 20, 40, 100, ... not below n, so
+// the half-way grid line is a whole number.
+func niceCeil(n int64) int64 {
+	for p := int64(1); ; p *= 10 {
+		for _, m := range []int64{2, 4, 10} {
+			if m*p >= n {
+				return m * p
+			}
+		}
+	}
+}
+
+// dayChart stacks the four kinds of decision per day with GPC beside them.
+func dayChart(days []statRow) chart {
+	groups := make([]group, len(days))
+	for i, d := range days {
+		groups[i] = group{Label: d.Label, Stacks: [][]segment{
+			{{0, d.Counts[0]}, {1, d.Counts[1]}, {2, d.Counts[2]}, {3, d.Counts[3]}},
+			{{4, d.Counts[4]}},
+		}}
+	}
+	return layout(groups, 9, 6, true, max(1, (len(days)+29)/30))
+}
+
+// localeChart shows each count side by side per language.
+func localeChart(locales []statRow) chart {
+	if len(locales) == 0 {
+		return chart{Empty: true}
+	}
+	groups := make([]group, len(locales))
+	for i, l := range locales {
+		g := group{Label: l.Label}
+		for s := range series {
+			g.Stacks = append(g.Stacks, []segment{{s, l.Counts[s]}})
+		}
+		groups[i] = g
+	}
+	return layout(groups, 14, 24, false, 1)
+}
