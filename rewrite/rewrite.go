@@ -12,6 +12,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/net/html"
 
@@ -76,10 +77,16 @@ func New(dst io.Writer, opts Options) *Rewriter {
 	if opts.Allowed == nil {
 		opts.Allowed = func(trackers.Category) bool { return false }
 	}
-	r := &Rewriter{opts: opts, out: bufio.NewWriterSize(dst, 16<<10)}
+	out := outPool.Get().(*bufio.Writer)
+	out.Reset(dst)
+	r := &Rewriter{opts: opts, out: out}
 	r.next, r.stop = iter.Pull(r.run)
 	return r
 }
+
+// outPool recycles output buffers between responses: small pages would
+// otherwise spend more on allocating one than on rewriting.
+var outPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 16<<10) }}
 
 // Write rewrites p. It returns an error if the content could not be decoded;
 // everything decoded so far has then been written.
@@ -111,7 +118,12 @@ func (r *Rewriter) Err() error { return r.err }
 
 // Flush writes out everything rewritten so far. At most the element being
 // classified is held back.
-func (r *Rewriter) Flush() error { return r.out.Flush() }
+func (r *Rewriter) Flush() error {
+	if r.out == nil { // closed
+		return nil
+	}
+	return r.out.Flush()
+}
 
 // Close ends the input, writes what remains (injecting the banner at the end
 // if the page had no </body>) and reports any decode error.
@@ -125,7 +137,14 @@ func (r *Rewriter) Close() error {
 		}
 	}
 	r.stop()
-	if err := r.out.Flush(); err != nil {
+	if r.out == nil { // closed before
+		return r.err
+	}
+	err := r.out.Flush()
+	r.out.Reset(nil)
+	outPool.Put(r.out)
+	r.out = nil
+	if err != nil {
 		return err
 	}
 	return r.err

@@ -799,3 +799,30 @@ func fragmentBoth(cat *trackers.Catalogue, text []byte) (plain, tokenized string
 	}
 	return out((*Rewriter).fragment), out((*Rewriter).tokenizeFragment)
 }
+
+// The output buffer goes back to a pool on Close; a closed Rewriter must not
+// touch it again.
+func TestUseAfterClose(t *testing.T) {
+	var a, b bytes.Buffer
+	ra := New(&a, Options{Catalogue: catalogue(t)})
+	ra.Write([]byte("<p>a</p>"))
+	if err := ra.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rb := New(&b, Options{Catalogue: catalogue(t)})
+	rb.Write([]byte("<p>b"))
+	if err := ra.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if err := ra.Flush(); err != nil {
+		t.Errorf("Flush after Close: %v", err)
+	}
+	if _, err := ra.Write([]byte("<p>late</p>")); err == nil {
+		t.Error("Write after Close: no error")
+	}
+	rb.Write([]byte("</p>"))
+	rb.Close()
+	if a.String() != "<p>a</p>" || b.String() != "<p>b</p>" {
+		t.Errorf("outputs mixed: %q %q", a.String(), b.String())
+	}
+}

@@ -397,13 +397,14 @@ func (n *needles) add(lit []byte) int {
 }
 
 func (n *needles) scan(text []byte, found *needleSet) {
-	for i := 0; i+1 < len(text); i++ {
-		p := uint16(text[i])<<8 | uint16(text[i+1])
-		if n.pairs[p/64]&(1<<(p%64)) == 0 {
+	var p uint16
+	for i, c := range text {
+		p = p<<8 | uint16(c) // the pair ending at i
+		if n.pairs[p/64]&(1<<(p%64)) == 0 || i == 0 {
 			continue
 		}
 		for _, k := range n.byPair[p] {
-			if bytes.HasPrefix(text[i:], n.lits[k]) {
+			if bytes.HasPrefix(text[i-1:], n.lits[k]) {
 				found[k/64] |= 1 << (k % 64)
 			}
 		}

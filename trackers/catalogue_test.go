@@ -275,3 +275,19 @@ func TestManyInlineRules(t *testing.T) {
 		t.Errorf("built-in behind site rules: got %v", v)
 	}
 }
+
+// A large first-party inline script, the worst case: every signature is
+// looked for and none is there.
+func BenchmarkMatchInlineFirstParty(b *testing.B) {
+	c, err := New(Builtin, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	code := []byte(strings.Repeat("function go(a, b) { var s = document.getElementById('nav'); if (s.classList.contains('open')) { settings.set('menu', a); } return console.log(b, 'page-' + location.pathname); }\n", 300))
+	b.SetBytes(int64(len(code)))
+	for b.Loop() {
+		if c.MatchInline(code) != nil {
+			b.Fatal("matched")
+		}
+	}
+}
