@@ -2,7 +2,9 @@ package caddymodule
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/consentgate/consentgate/consent"
 	"github.com/consentgate/consentgate/cookietable"
@@ -15,7 +17,8 @@ func (h *Handler) cookieRows() []cookietable.Row {
 	rows := []cookietable.Row{{
 		Name: consent.CookieName, Provider: h.SiteName, Category: string(trackers.Necessary),
 		Purpose: "Remembers your cookie choice", Content: "Consent ID, the categories you chose, the date",
-		Expiry: "6 months if you reject, 12 months if you accept", Storage: "cookie",
+		Expiry:  fmt.Sprintf("%s if you reject, %s if you accept", humanDuration(h.policy.RejectMaxAge), humanDuration(h.policy.AcceptMaxAge)),
+		Storage: "cookie",
 	}}
 	for _, n := range h.NecessaryCookies {
 		rows = append(rows, cookietable.Row{Name: n, Provider: h.SiteName, Category: string(trackers.Necessary), Purpose: "Needed for the site to work", Storage: "cookie"})
@@ -28,6 +31,25 @@ func (h *Handler) cookieRows() []cookietable.Row {
 		rows = append(rows, cookietable.Row{Name: name, Provider: h.SiteName, Category: c.Category, Storage: "cookie"})
 	}
 	return cookietable.Build(h.catalogue, rows)
+}
+
+// humanDuration says a cookie lifetime the way a cookie table does.
+func humanDuration(d time.Duration) string {
+	switch days := int(d / (24 * time.Hour)); {
+	case d < 24*time.Hour:
+		return d.Round(time.Second).String()
+	case days%30 == 0:
+		return plural(days/30, "month")
+	default:
+		return plural(days, "day")
+	}
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
 }
 
 func (h *Handler) serveCookieTable(w http.ResponseWriter, r *http.Request) error {

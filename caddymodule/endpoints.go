@@ -22,6 +22,9 @@ const maxChoiceBody = 8 << 10
 // serveEndpoint serves the handler's own paths under Prefix.
 func (h *Handler) serveEndpoint(w http.ResponseWriter, r *http.Request) error {
 	name := strings.TrimPrefix(r.URL.Path, Prefix+"/")
+	if name == "admin" || strings.HasPrefix(name, "admin/") {
+		return h.serveAdmin(w, r)
+	}
 	switch name {
 	case "choice":
 		return h.serveChoice(w, r)

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -111,6 +112,7 @@ type Handler struct {
 	providers     map[trackers.Category][]string
 	rendered      *banner.Cache
 	consentLog    *logHandle
+	console       http.Handler // the DPO console, when enabled
 	logKey        string
 	bannerHash    map[string]string // locale → hash of the banner text shown
 	necessary     map[string]bool
@@ -185,15 +187,15 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		if len(h.GPCCategories) > 0 {
 			h.gpcCategories = h.gpcCategories[:0]
 			if h.Admin != nil && (h.Admin.User == "") != (h.Admin.PasswordHash == "") {
-		return fmt.Errorf("cookie_consent: admin: give both a user and a bcrypt password hash, or neither (then put basic_auth in front of %s/admin/*)", Prefix)
-	}
-	if h.Admin != nil && h.Admin.PasswordHash != "" && !strings.HasPrefix(h.Admin.PasswordHash, "$2") {
-		return fmt.Errorf("cookie_consent: admin: the password must be a bcrypt hash (caddy hash-password prints one)")
-	}
-	if h.Retention < 0 {
-		return fmt.Errorf("cookie_consent: retention: %v is negative", time.Duration(h.Retention))
-	}
-	switch h.PreConsentCSP {
+				return fmt.Errorf("cookie_consent: admin: give both a user and a bcrypt password hash, or neither (then put basic_auth in front of %s/admin/*)", Prefix)
+			}
+			if h.Admin != nil && h.Admin.PasswordHash != "" && !strings.HasPrefix(h.Admin.PasswordHash, "$2") {
+				return fmt.Errorf("cookie_consent: admin: the password must be a bcrypt hash (caddy hash-password prints one)")
+			}
+			if h.Retention < 0 {
+				return fmt.Errorf("cookie_consent: retention: %v is negative", time.Duration(h.Retention))
+			}
+			switch h.PreConsentCSP {
 			case "", cspReportOnly, cspEnforce:
 			default:
 				return fmt.Errorf("cookie_consent: pre_consent_csp %q: want report-only or enforce", h.PreConsentCSP)
@@ -241,7 +243,11 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		}
 		h.texts[loc] = t
 	}
-	return h.provisionLog(ctx)
+	if err := h.provisionLog(ctx); err != nil {
+		return err
+	}
+	h.provisionAdmin()
+	return nil
 }
 
 // consentModeVendors are the Google tags that honour Consent Mode, and so

@@ -61,7 +61,7 @@ func (w *responseWriter) WriteHeader(status int) {
 		hdr.Del("Content-Encoding")
 		hdr.Del("ETag")
 		hdr.Del("Accept-Ranges")
-		hdr.Add("Vary", "Cookie")
+		varyByConsent(hdr)
 		w.h.setPreConsentCSP(hdr, w.v)
 		return // committed with the first byte
 	case headersOnly:
@@ -73,7 +73,7 @@ func (w *responseWriter) WriteHeader(status int) {
 			hdr.Del("Content-Length")
 			hdr.Del("ETag")
 			hdr.Del("Accept-Ranges")
-			hdr.Add("Vary", "Cookie")
+			varyByConsent(hdr)
 		}
 	}
 	w.commit()
@@ -103,6 +103,18 @@ func (w *responseWriter) decide(status int, hdr http.Header) mode {
 		return passThrough
 	}
 	return rewriting
+}
+
+// varyByConsent marks a page that differs with the visitor's consent. It is
+// private and revalidated every time: the same cookie can mean a different
+// page once the choice expires or the policy changes (a re-prompt), which
+// Vary: Cookie alone would not make a browser ask for.
+func varyByConsent(hdr http.Header) {
+	hdr.Add("Vary", "Cookie")
+	hdr.Del("Last-Modified")
+	if !strings.Contains(strings.ToLower(hdr.Get("Cache-Control")), "no-store") {
+		hdr.Set("Cache-Control", "private, no-cache")
+	}
 }
 
 func isHTML(hdr http.Header) bool {
