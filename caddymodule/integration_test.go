@@ -331,8 +331,8 @@ var indexNeutralised = []string{
 
 var (
 	itHeadInjectRE = regexp.MustCompile(`<script src="/_consent/consent-mode\.js" data-granted="[^"]*"></script>`)
-	itMarkerRE     = regexp.MustCompile(`(?: type="text/plain"(?: data-consent-type="[^"]*")?)? data-consent="[a-z]+" data-consent-vendor="[^"]*"`)
-	itRenamedRE    = regexp.MustCompile(`data-consent-((?:data-)?(?:src|srcset|lazy-src)|poster|data|href)=`)
+	itMarkerRE     = regexp.MustCompile(`(?: type="text/plain"(?: data-consent-type="[^"]*")?)? data-consent="[a-z]+" data-consent-vendor="[^"]*"(?: data-consent-ph srcdoc="[^"]*")?`)
+	itRenamedRE    = regexp.MustCompile(`data-consent-((?:data-)?(?:src|srcset|lazy-src)|poster|data|href|srcdoc)=`)
 )
 
 const (

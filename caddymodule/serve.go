@@ -84,11 +84,25 @@ func (h *Handler) newRewriter(w *responseWriter, enc string) *rewrite.Rewriter {
 		HeadInject: h.rendered.Head(page("")),
 		BodyInject: func(lang string) []byte { return h.rendered.Body(page(lang)) },
 		Decode:     decoders[enc],
+		Placeholder: func(vd *trackers.Vendor, src, lang string) []byte {
+			return h.placeholder(page(lang), vd, src)
+		},
 	}
 	if h.logger.Core().Enabled(zap.DebugLevel) {
 		opts.OnNeutralise = func(vd *trackers.Vendor) { w.neutralised = append(w.neutralised, vd.ID) }
 	}
 	return rewrite.New(bodyWriter{w}, opts)
+}
+
+// placeholder is the document a held-back frame shows instead.
+func (h *Handler) placeholder(p banner.Page, v *trackers.Vendor, src string) []byte {
+	e := banner.Embed{Page: p, Provider: v.Name, Link: banner.ProviderLink(src)}
+	for _, c := range p.Categories {
+		if c.ID == string(v.Category) {
+			e.Category = c
+		}
+	}
+	return banner.Placeholder(e)
 }
 
 // originalURI is the path and query the visitor asked for, before any

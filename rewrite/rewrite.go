@@ -43,6 +43,13 @@ type Options struct {
 	MaxToken int
 	// OnNeutralise is called once per element made inert.
 	OnNeutralise func(v *trackers.Vendor)
+	// Placeholder, when set, returns the document shown in a held-back
+	// <iframe> instead of its content (src is the frame's URL, lang the
+	// page's <html lang>): it becomes
+	// the frame's srcdoc, so the placeholder keeps the frame's place and
+	// size whatever the page's CSS, and the frame is marked
+	// data-consent-ph. A frame's own srcdoc moves to data-consent-srcdoc.
+	Placeholder func(v *trackers.Vendor, src, lang string) []byte
 }
 
 // Rewriter is an io.WriteCloser that rewrites the HTML written to it and
@@ -390,7 +397,7 @@ func (r *Rewriter) startTag(name string, raw []byte) {
 			r.out.Write(raw)
 			return
 		}
-		r.writeNeutralised(raw, nameEnd, attrs, v, srcName)
+		r.writeNeutralised(raw, nameEnd, attrs, v, nil, srcName)
 		return
 	}
 	r.held = append(r.held[:0], raw...)
@@ -495,7 +502,33 @@ func (r *Rewriter) element(name string, raw []byte) {
 			return
 		}
 	}
-	r.writeNeutralised(raw, nameEnd, attrs, vendor, hits[:]...)
+	var extra []byte
+	rename := hits[:]
+	if name == "iframe" && r.opts.Placeholder != nil {
+		var src string
+		for _, n := range hits {
+			if a, ok := get(attrs, n); ok && n != "" {
+				src = a.value()
+				break
+			}
+		}
+		extra = r.srcdoc(r.opts.Placeholder(vendor, src, r.lang))
+		if _, ok := get(attrs, "srcdoc"); ok {
+			rename = append(rename, "srcdoc")
+		}
+	}
+	r.writeNeutralised(raw, nameEnd, attrs, vendor, extra, rename...)
+}
+
+// srcdoc renders a placeholder document as the attributes of its frame.
+func (r *Rewriter) srcdoc(doc []byte) []byte {
+	var b bytes.Buffer
+	w := bufio.NewWriterSize(&b, len(doc)+len(doc)/8+32)
+	w.WriteString(` data-consent-ph srcdoc="`)
+	writeAttrValue(w, string(doc))
+	w.WriteByte('"')
+	w.Flush()
+	return b.Bytes()
 }
 
 // fragment rewrites the raw text of a <noscript>, which the tokenizer (with
@@ -691,7 +724,7 @@ func (r *Rewriter) flushHeld(text []byte) {
 		r.attrs = attrs
 		if _, src := scriptSrc(attrs); isJavaScript(attrs) && src == "" {
 			if v := r.opts.Catalogue.MatchInline(text); v != nil && !r.opts.Allowed(v.Category) {
-				r.writeNeutralised(held, nameEnd, attrs, v)
+				r.writeNeutralised(held, nameEnd, attrs, v, nil)
 				return
 			}
 		}
@@ -705,7 +738,7 @@ func (r *Rewriter) flushHeld(text []byte) {
 // inserted first, so it wins over the page's own type (browsers keep the
 // first of duplicate attributes), which is kept in data-consent-type for
 // re-activation.
-func (r *Rewriter) writeNeutralised(raw []byte, nameEnd int, attrs []attr, v *trackers.Vendor, rename ...string) {
+func (r *Rewriter) writeNeutralised(raw []byte, nameEnd int, attrs []attr, v *trackers.Vendor, extra []byte, rename ...string) {
 	r.neutralised(v)
 	w := r.out
 	w.Write(raw[:nameEnd])
@@ -722,6 +755,7 @@ func (r *Rewriter) writeNeutralised(raw []byte, nameEnd int, attrs []attr, v *tr
 	w.WriteString(`" data-consent-vendor="`)
 	writeAttrValue(w, v.ID)
 	w.WriteByte('"')
+	w.Write(extra)
 	pos := nameEnd
 	for _, a := range attrs {
 		if !slices.ContainsFunc(rename, func(n string) bool { return n != "" && a.is(n) }) {
