@@ -35,7 +35,7 @@ var openLogs = caddy.NewUsagePool()
 type logHandle struct {
 	store     consentlog.Store
 	log       *consentlog.Log
-	retention atomic.Int64 // nanoseconds; set by the newest config
+	retention atomic.Int64 // nanoseconds, set by the newest config; 0 is DefaultRetentionMonths
 	stop      context.CancelFunc
 	done      chan struct{}
 }
@@ -69,7 +69,10 @@ func (l *logHandle) purgeLoop(ctx context.Context, logger *zap.Logger) {
 			return
 		case <-t.C:
 		}
-		cutoff := time.Now().Add(-time.Duration(l.retention.Load()))
+		cutoff := time.Now().AddDate(0, -consentlog.DefaultRetentionMonths, 0) // as the CLI's purge
+		if r := l.retention.Load(); r > 0 {
+			cutoff = time.Now().Add(-time.Duration(r))
+		}
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		res, err := l.store.Purge(pctx, cutoff)
 		cancel()
@@ -122,7 +125,7 @@ func (h *Handler) provisionLog(ctx caddy.Context) error {
 		return fmt.Errorf("cookie_consent: log %s: %w", redactDSN(dsn), err)
 	}
 	h.consentLog = v.(*logHandle)
-	h.consentLog.retention.Store(int64(durationOr(h.Retention, time.Duration(consentlog.DefaultRetentionMonths)*month)))
+	h.consentLog.retention.Store(int64(h.Retention))
 	h.bannerHash = map[string]string{}
 	for loc, t := range h.texts {
 		b, _ := json.Marshal(t)
