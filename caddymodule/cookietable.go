@@ -64,5 +64,5 @@ func (h *Handler) serveCookieTable(w http.ResponseWriter, r *http.Request) error
 		return cookietable.WriteCSV(w, rows)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	return cookietable.WriteHTML(w, h.SiteName, Prefix, rows)
+	return cookietable.WriteHTML(w, h.SiteName, Prefix, h.locale("", r.URL.Query().Get("lang")), rows)
 }

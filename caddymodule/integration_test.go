@@ -1532,6 +1532,17 @@ func TestWelshPagesGetTheWelshBanner(t *testing.T) {
 			if live := itLiveTrackers(body); len(live) > 0 {
 				t.Errorf("trackers a browser would still load: %q", live)
 			}
+			table := "/_consent/cookies"
+			if tc.lang == "cy" {
+				table += "?lang=cy"
+			}
+			if !strings.Contains(s, `<a href="`+table+`">`) {
+				t.Errorf("banner does not link to the cookie table in its language (%s)", table)
+			}
+			_, page := itGet(t, c, base+table, nil)
+			if !strings.Contains(string(page), `<html lang="`+tc.lang+`">`) {
+				t.Errorf("cookie table at %s is not in %s", table, tc.lang)
+			}
 		})
 	}
 }
