@@ -75,13 +75,16 @@ func TestCacheMatchesRender(t *testing.T) {
 			}
 			for _, ret := range returns {
 				p.ReturnTo = ret
-				for _, name := range []string{"body.html", "head.html"} {
-					want := render(name, p)
-					var got []byte
-					if name == "body.html" {
-						got = c.Body(p)
-					} else {
-						got = c.Head(p)
+				embed := Embed{Page: p, Provider: "YouTube", Category: p.Categories[state%4], Link: "https://www.youtube.com/watch?v=" + ret}
+				for _, name := range []string{"body.html", "head.html", "placeholder.html"} {
+					var got, want []byte
+					switch name {
+					case "body.html":
+						got, want = c.Body(p), render(name, p)
+					case "head.html":
+						got, want = c.Head(p), render(name, p)
+					default:
+						got, want = c.Placeholder(embed), Placeholder(embed)
 					}
 					if !slices.Equal(tokens(t, got), tokens(t, want)) {
 						t.Fatalf("%s %s state %d return_to %q: cached rendering differs\n got: %s\nwant: %s", locale, name, state, ret, got, want)
@@ -176,5 +179,21 @@ func TestProviderLink(t *testing.T) {
 		if got := ProviderLink(src); got != want {
 			t.Errorf("ProviderLink(%q) = %q, want %q", src, got, want)
 		}
+	}
+}
+
+// TestCacheIsBounded: links come from pages, so distinct placeholders past
+// the bound are rendered each time, correctly, and not kept.
+func TestCacheIsBounded(t *testing.T) {
+	var c Cache
+	p := testPage(t, "en", nil)
+	for i := range maxCached + 50 {
+		e := Embed{Page: p, Provider: "YouTube", Category: p.Categories[1], Link: fmt.Sprintf("https://www.youtube.com/watch?v=%d", i)}
+		if got, want := c.Placeholder(e), Placeholder(e); !bytes.Equal(got, want) {
+			t.Fatalf("placeholder %d differs from a direct rendering", i)
+		}
+	}
+	if n := len(c.m); n != maxCached {
+		t.Errorf("cache holds %d renderings, want the bound %d", n, maxCached)
 	}
 }

@@ -8,10 +8,11 @@ import (
 	"sync"
 )
 
-// Cache renders the banner once per distinct state (locale, decided, GPC,
-// granted categories) and fills in the two per-visitor values, the return
-// path and the consent ID, by substitution. Executing html/template for every
-// page view cost about a quarter of the handler's time.
+// Cache renders the banner and embed placeholders once per distinct state
+// (locale, decided, GPC, granted categories; provider and link) and fills
+// in the per-visitor values (return path, consent ID, CSP nonces) by
+// substitution. Executing html/template for every page view cost about a
+// quarter of the handler's time, and each placeholder as much again.
 //
 // Every Page given to one Cache must share Text, Site, Prefix, CookieTable
 // and the category providers: one Cache belongs to one configured handler.
@@ -20,26 +21,49 @@ type Cache struct {
 	m  map[string]*filled
 }
 
+// maxCached bounds the cache: placeholder links come from the pages, so a
+// large site could otherwise grow it without end. Past the bound, states
+// are rendered each time.
+const maxCached = 4096
+
 // Body is Body(p), from the cache. The result must not be modified.
-func (c *Cache) Body(p Page) []byte { return c.get("body.html", p).fill(p) }
+func (c *Cache) Body(p Page) []byte {
+	q := p
+	return c.get(stateKey("body.html", p), &q, func() []byte { return render("body.html", q) }).fill(p)
+}
 
 // Head is Head(p), from the cache. The result must not be modified.
-func (c *Cache) Head(p Page) []byte { return c.get("head.html", p).fill(p) }
+func (c *Cache) Head(p Page) []byte {
+	q := p
+	return c.get(stateKey("head.html", p), &q, func() []byte { return render("head.html", q) }).fill(p)
+}
 
-func (c *Cache) get(name string, p Page) *filled {
-	key := stateKey(name, p)
+// Placeholder is Placeholder(e), from the cache. The result must not be
+// modified.
+func (c *Cache) Placeholder(e Embed) []byte {
+	key := stateKey("placeholder.html", e.Page) + "|" + e.Provider + "|" + e.Category.ID + "|" + e.Link
+	q := e
+	return c.get(key, &q.Page, func() []byte { return render("placeholder.html", q) }).fill(e.Page)
+}
+
+// get returns the cached rendering for key, compiling it when missing: p
+// is a copy of the Page that draw renders, whose holes compile overwrites
+// with sentinels.
+func (c *Cache) get(key string, p *Page, draw func() []byte) *filled {
 	c.mu.RLock()
 	f := c.m[key]
 	c.mu.RUnlock()
 	if f != nil {
 		return f
 	}
-	f = compile(name, p)
+	f = compile(p, draw)
 	c.mu.Lock()
 	if c.m == nil {
 		c.m = make(map[string]*filled)
 	}
-	c.m[key] = f
+	if len(c.m) < maxCached {
+		c.m[key] = f
+	}
 	c.mu.Unlock()
 	return f
 }
@@ -95,15 +119,17 @@ type filled struct {
 	holes []hole
 }
 
-func compile(name string, p Page) *filled {
+// compile renders with the holes of *p set to their sentinels (a copy the
+// caller gives, as draw sees it) and splits the result at them.
+func compile(p *Page, draw func() []byte) *filled {
 	for _, h := range holes {
 		// An empty value can change the markup ({{if .ConsentID}}), so
 		// emptiness is part of the state key and stays empty here.
-		if v := h.get(&p); *v != "" || h.sentinel == holes[0].sentinel {
+		if v := h.get(p); *v != "" || h.sentinel == holes[0].sentinel {
 			*v = h.sentinel
 		}
 	}
-	out := render(name, p)
+	out := draw()
 	f := &filled{}
 	for {
 		at, field := -1, -1

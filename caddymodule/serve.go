@@ -102,7 +102,7 @@ func (h *Handler) placeholder(p banner.Page, v *trackers.Vendor, src string) []b
 			e.Category = c
 		}
 	}
-	return banner.Placeholder(e)
+	return h.rendered.Placeholder(e)
 }
 
 // originalURI is the path and query the visitor asked for, before any
