@@ -79,6 +79,16 @@ func consentID(raw string) (string, error) {
 	return "", badInput(fmt.Sprintf("“%s” is not a consent ID. A consent ID is 26 letters and digits, as shown in the visitor's cookie settings.", raw))
 }
 
+// requiredID is consentID for an action that needs one: missing says what
+// to give.
+func requiredID(raw, missing string) (string, error) {
+	id, err := consentID(raw)
+	if err == nil && id == "" {
+		err = badInput(missing)
+	}
+	return id, err
+}
+
 // date parses a YYYY-MM-DD field; empty is the zero time.
 func date(q url.Values, name, label string) (time.Time, error) {
 	v := strings.TrimSpace(q.Get(name))
@@ -285,10 +295,7 @@ func (h *handler) history(w http.ResponseWriter, r *http.Request) {
 		h.bad(w, r, err)
 		return
 	}
-	id, err := consentID(q.Get("id"))
-	if err == nil && id == "" {
-		err = badInput("Give the consent ID whose history you want to see.")
-	}
+	id, err := requiredID(q.Get("id"), "Give the consent ID whose history you want to see.")
 	if err != nil {
 		h.bad(w, r, err)
 		return
@@ -407,10 +414,7 @@ func (h *handler) confirmErase(w http.ResponseWriter, r *http.Request) {
 		h.bad(w, r, err)
 		return
 	}
-	id, err := consentID(q.Get("id"))
-	if err == nil && id == "" {
-		err = badInput("Give the consent ID to erase.")
-	}
+	id, err := requiredID(q.Get("id"), "Give the consent ID to erase.")
 	if err != nil {
 		h.bad(w, r, err)
 		return
@@ -445,10 +449,7 @@ func (h *handler) erase(w http.ResponseWriter, r *http.Request) {
 		h.bad(w, r, badInput("The form could not be read."))
 		return
 	}
-	id, err := consentID(r.PostForm.Get("id"))
-	if err == nil && id == "" {
-		err = badInput("Give the consent ID to erase.")
-	}
+	id, err := requiredID(r.PostForm.Get("id"), "Give the consent ID to erase.")
 	if err != nil {
 		h.bad(w, r, err)
 		return
