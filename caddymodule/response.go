@@ -55,25 +55,13 @@ func (w *responseWriter) WriteHeader(status int) {
 	w.mode = w.decide(status, hdr)
 	switch w.mode {
 	case rewriting:
-		enc := strings.ToLower(strings.TrimSpace(hdr.Get("Content-Encoding")))
-		w.rw = w.h.newRewriter(w, enc)
-		hdr.Del("Content-Length")
-		hdr.Del("Content-Encoding")
-		hdr.Del("ETag")
-		hdr.Del("Accept-Ranges")
-		varyByConsent(hdr)
-		w.h.setPreConsentCSP(hdr, w.v)
+		w.rw = w.h.newRewriter(w, contentEncoding(hdr))
+		w.rewrittenHeaders(hdr)
 		return // committed with the first byte
 	case headersOnly:
 		// The same URL fetched with GET would be rewritten: describe that.
-		if isHTML(hdr) {
-			if _, ok := decoders[strings.ToLower(strings.TrimSpace(hdr.Get("Content-Encoding")))]; ok {
-				hdr.Del("Content-Encoding")
-			}
-			hdr.Del("Content-Length")
-			hdr.Del("ETag")
-			hdr.Del("Accept-Ranges")
-			varyByConsent(hdr)
+		if _, ok := decoders[contentEncoding(hdr)]; ok && isHTML(hdr) {
+			w.rewrittenHeaders(hdr)
 		}
 	}
 	w.commit()
@@ -90,7 +78,7 @@ func (w *responseWriter) decide(status int, hdr http.Header) mode {
 	case strings.Contains(strings.ToLower(hdr.Get("Cache-Control")), "no-transform"):
 		return passThrough
 	}
-	enc := strings.ToLower(strings.TrimSpace(hdr.Get("Content-Encoding")))
+	enc := contentEncoding(hdr)
 	if _, ok := decoders[enc]; !ok {
 		w.h.logger.Warn("HTML in an encoding the rewriter cannot decode passed through unchanged",
 			zap.String("content_encoding", enc), zap.String("path", w.req.URL.Path))
@@ -105,16 +93,26 @@ func (w *responseWriter) decide(status int, hdr http.Header) mode {
 	return rewriting
 }
 
-// varyByConsent marks a page that differs with the visitor's consent. It is
-// private and revalidated every time: the same cookie can mean a different
-// page once the choice expires or the policy changes (a re-prompt), which
-// Vary: Cookie alone would not make a browser ask for.
-func varyByConsent(hdr http.Header) {
+// rewrittenHeaders describes the page as the rewriter sends it: decoded,
+// with no length, validator or ranges of the upstream bytes, and varying
+// with the visitor's consent. It is private and revalidated every time: the
+// same cookie can mean a different page once the choice expires or the
+// policy changes (a re-prompt), which Vary: Cookie alone would not make a
+// browser ask for.
+func (w *responseWriter) rewrittenHeaders(hdr http.Header) {
+	for _, k := range []string{"Content-Length", "Content-Encoding", "ETag", "Accept-Ranges"} {
+		hdr.Del(k)
+	}
+	w.h.setPreConsentCSP(hdr, w.v)
 	hdr.Add("Vary", "Cookie")
 	hdr.Del("Last-Modified")
 	if !strings.Contains(strings.ToLower(hdr.Get("Cache-Control")), "no-store") {
 		hdr.Set("Cache-Control", "private, no-cache")
 	}
+}
+
+func contentEncoding(hdr http.Header) string {
+	return strings.ToLower(strings.TrimSpace(hdr.Get("Content-Encoding")))
 }
 
 func isHTML(hdr http.Header) bool {
