@@ -145,3 +145,62 @@ func nonceIn(dirs map[string]string, names ...string) string {
 	}
 	return ""
 }
+
+// allowInlineHash adds source (a 'sha256-…' hash source) to every policy in
+// hdr that would otherwise block an inline script without a nonce: one whose
+// script directive has neither a nonce nor a plain 'unsafe-inline'. That
+// leaves what the page allowed unchanged: a hash only ever allows the one
+// script it names, and a list without 'unsafe-inline' (or where nonces or
+// hashes already disable it) allowed no other inline script before.
+func allowInlineHash(hdr http.Header, source string) {
+	for _, name := range []string{"Content-Security-Policy", "Content-Security-Policy-Report-Only"} {
+		policies := hdr.Values(name)
+		changed := false
+		for i, policy := range policies {
+			if p, ok := withInlineHash(policy, source); ok {
+				policies[i], changed = p, true
+			}
+		}
+		if changed {
+			hdr[http.CanonicalHeaderKey(name)] = policies
+		}
+	}
+}
+
+// withInlineHash returns policy with source added to the directive that
+// governs inline scripts, and whether it had to be.
+func withInlineHash(policy, source string) (string, bool) {
+	dirs := strings.Split(policy, ";")
+	at := map[string]int{}
+	for i, d := range dirs {
+		name, _, _ := strings.Cut(strings.TrimSpace(d), " ")
+		if name = strings.ToLower(name); name != "" {
+			if _, seen := at[name]; !seen {
+				at[name] = i
+			}
+		}
+	}
+	for _, name := range []string{"script-src-elem", "script-src", "default-src"} {
+		i, ok := at[name]
+		if !ok {
+			continue
+		}
+		unsafeInline, keyed := false, false
+		for src := range strings.FieldsSeq(strings.ToLower(dirs[i])) {
+			switch {
+			case src == "'unsafe-inline'":
+				unsafeInline = true
+			case strings.HasPrefix(src, "'nonce-"):
+				return policy, false // the guard carries the nonce
+			case strings.HasPrefix(src, "'sha256-"), strings.HasPrefix(src, "'sha384-"), strings.HasPrefix(src, "'sha512-"):
+				keyed = true
+			}
+		}
+		if unsafeInline && !keyed {
+			return policy, false
+		}
+		dirs[i] = strings.TrimRight(dirs[i], " ") + " " + source
+		return strings.Join(dirs, ";"), true
+	}
+	return policy, false
+}

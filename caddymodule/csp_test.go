@@ -29,3 +29,27 @@ func TestCSPNonces(t *testing.T) {
 		}
 	}
 }
+
+func TestAllowInlineHash(t *testing.T) {
+	const h = "'sha256-abc='"
+	for _, tc := range []struct{ in, want string }{
+		{"img-src *", "img-src *"},
+		{"script-src 'self'", "script-src 'self' " + h},
+		{"default-src 'self'; img-src *", "default-src 'self' " + h + "; img-src *"},
+		{"script-src 'nonce-n' 'strict-dynamic'", "script-src 'nonce-n' 'strict-dynamic'"},
+		{"script-src 'self' 'unsafe-inline'", "script-src 'self' 'unsafe-inline'"},
+		{"script-src 'unsafe-inline' 'sha256-other='", "script-src 'unsafe-inline' 'sha256-other=' " + h},
+		{"script-src-elem 'self'; script-src 'unsafe-inline'", "script-src-elem 'self' " + h + "; script-src 'unsafe-inline'"},
+		{"default-src 'none'; script-src 'unsafe-inline'", "default-src 'none'; script-src 'unsafe-inline'"},
+	} {
+		hdr := http.Header{}
+		hdr.Add("Content-Security-Policy", tc.in)
+		hdr.Add("Content-Security-Policy-Report-Only", tc.in)
+		allowInlineHash(hdr, h)
+		for _, name := range []string{"Content-Security-Policy", "Content-Security-Policy-Report-Only"} {
+			if got := hdr.Get(name); got != tc.want {
+				t.Errorf("%s %q → %q, want %q", name, tc.in, got, tc.want)
+			}
+		}
+	}
+}

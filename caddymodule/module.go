@@ -186,25 +186,6 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		h.gpcCategories = slices.Clone(trackers.Categories)
 		if len(h.GPCCategories) > 0 {
 			h.gpcCategories = h.gpcCategories[:0]
-			if h.Admin != nil && (h.Admin.User == "") != (h.Admin.PasswordHash == "") {
-				return fmt.Errorf("cookie_consent: admin: give both a user and a bcrypt password hash, or neither (then put basic_auth in front of %s/admin/*)", Prefix)
-			}
-			if h.Admin != nil && h.Admin.PasswordHash != "" && !strings.HasPrefix(h.Admin.PasswordHash, "$2") {
-				return fmt.Errorf("cookie_consent: admin: the password must be a bcrypt hash (caddy hash-password prints one)")
-			}
-			if h.Retention < 0 {
-				return fmt.Errorf("cookie_consent: retention: %v is negative", time.Duration(h.Retention))
-			}
-			switch h.PreConsentCSP {
-			case "", cspReportOnly, cspEnforce:
-			default:
-				return fmt.Errorf("cookie_consent: pre_consent_csp %q: want report-only or enforce", h.PreConsentCSP)
-			}
-			for _, src := range h.PreConsentCSPAllow {
-				if src == "" || strings.ContainsAny(src, ";,\r\n ") {
-					return fmt.Errorf("cookie_consent: pre_consent_csp allow: %q is not one CSP source", src)
-				}
-			}
 			for _, c := range h.GPCCategories {
 				h.gpcCategories = append(h.gpcCategories, trackers.Category(c))
 			}

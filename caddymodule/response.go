@@ -36,6 +36,8 @@ type responseWriter struct {
 	status    int
 	committed bool // status line sent downstream
 	rw        *rewrite.Rewriter
+	kind      docKind // what the rewritten response is: page, frame, fragment, SVG
+	xml       bool    // XHTML or SVG: inserted markup must be well-formed
 
 	neutralised []string // vendor IDs made inert, collected only for debug logging
 }
@@ -45,16 +47,18 @@ func (w *responseWriter) WriteHeader(status int) {
 	if w.mode != undecided {
 		return
 	}
+	hdr := w.Header()
+	filterLinkHeader(hdr, w.h.rewriting, w.v.allows)
 	if status >= 100 && status < 200 && status != http.StatusSwitchingProtocols {
-		w.ResponseWriterWrapper.WriteHeader(status)
+		w.ResponseWriterWrapper.WriteHeader(status) // 103 Early Hints: Link filtered above
 		return
 	}
-	hdr := w.Header()
 	w.h.filterSetCookie(hdr, w.v)
 	w.status = status
 	w.mode = w.decide(status, hdr)
 	switch w.mode {
 	case rewriting:
+		w.kind, w.xml = kindOf(w.req, hdr), isXML(hdr)
 		w.rw = w.h.newRewriter(w, contentEncoding(hdr))
 		w.rewrittenHeaders(hdr)
 		return // committed with the first byte
@@ -105,6 +109,7 @@ func (w *responseWriter) rewrittenHeaders(hdr http.Header) {
 	}
 	w.h.setPreConsentCSP(hdr, w.v)
 	hdr.Add("Vary", "Cookie")
+	hdr.Add("Vary", fragmentVary)
 	hdr.Del("Last-Modified")
 	if !strings.Contains(strings.ToLower(hdr.Get("Cache-Control")), "no-store") {
 		hdr.Set("Cache-Control", "private, no-cache")
@@ -115,9 +120,14 @@ func contentEncoding(hdr http.Header) string {
 	return strings.ToLower(strings.TrimSpace(hdr.Get("Content-Encoding")))
 }
 
+// isHTML reports whether the response is markup the rewriter de-tracks:
+// HTML, XHTML or SVG (an SVG map can script and load pixels too).
 func isHTML(hdr http.Header) bool {
-	mt, _, _ := mime.ParseMediaType(hdr.Get("Content-Type"))
-	return mt == "text/html" || mt == "application/xhtml+xml"
+	switch mediaType(hdr) {
+	case "text/html", "application/xhtml+xml", "image/svg+xml":
+		return true
+	}
+	return false
 }
 
 func (w *responseWriter) commit() {
