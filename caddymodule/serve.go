@@ -79,14 +79,22 @@ func (h *Handler) newRewriter(w *responseWriter, enc string) *rewrite.Rewriter {
 		return p
 	}
 	opts := rewrite.Options{
-		Catalogue:  h.rewriting,
-		Allowed:    v.allows,
-		HeadInject: h.rendered.Head(page("")),
-		BodyInject: func(lang string) []byte { return h.rendered.Body(page(lang)) },
-		Decode:     decoders[enc],
+		Catalogue: h.rewriting,
+		Allowed:   v.allows,
+		Decode:    decoders[enc],
 		Placeholder: func(vd *trackers.Vendor, src, lang string) []byte {
 			return h.placeholder(page(lang), vd, src)
 		},
+	}
+	// What is inserted depends on what the response is: only a page the
+	// visitor navigated to gets a banner; a fragment gets nothing, or a
+	// page swapping it in would show two.
+	switch w.kind {
+	case kindPage:
+		opts.HeadInject = h.rendered.Head(page(""))
+		opts.BodyInject = func(lang string) []byte { return h.rendered.Body(page(lang)) }
+	case kindFrame:
+		opts.HeadInject = h.rendered.Head(page(""))
 	}
 	if h.logger.Core().Enabled(zap.DebugLevel) {
 		opts.OnNeutralise = func(vd *trackers.Vendor) { w.neutralised = append(w.neutralised, vd.ID) }
