@@ -28,13 +28,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	limitAcceptEncoding(r)
 	rw := &responseWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, h: h, req: r, v: v}
-	err := next.ServeHTTP(rw, r)
-	if err != nil {
-		if rw.rw != nil {
+	// Release the rewriter's coroutine on every way out, a panic included:
+	// reverse_proxy unwinds an aborted response with http.ErrAbortHandler.
+	finished := false
+	defer func() {
+		if !finished && rw.rw != nil {
 			rw.rw.Abort()
 		}
+	}()
+	if err := next.ServeHTTP(rw, r); err != nil {
 		return err
 	}
+	finished = true
 	return rw.finish()
 }
 
