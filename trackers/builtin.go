@@ -2,11 +2,32 @@ package trackers
 
 // Builtin is the catalogue shipped with consentgate: the vendors UK council
 // sites paste in, with the cookies each is documented to set.
+//
+// Google hosts: everything on google-analytics.com, analytics.google.com,
+// googletagmanager.com, doubleclick.net, googlesyndication.com,
+// googleadservices.com, googletagservices.com and adservice.google.com is
+// tracking; on google.com and google.co.uk only the advertising paths are
+// (/pagead/, /ads/, /ccm/, /rmkt/). reCAPTCHA is strictly necessary and
+// never held; Google Maps, Fonts (fonts.googleapis.com, fonts.gstatic.com),
+// Hosted Libraries (ajax.googleapis.com) and Translate are not in the
+// catalogue: a site holds Maps back with a rule of its own.
 var Builtin = []Vendor{
 	{
+		// reCAPTCHA protects the form a visitor is filling in. Its entries
+		// exempt it from the Google rules, here and in the run-time guard.
+		ID: "google-recaptcha", Name: "Google reCAPTCHA", Category: Necessary,
+		Hosts:      []string{"google.com/recaptcha/", "recaptcha.net/recaptcha/", "gstatic.com/recaptcha/"},
+		PrivacyURL: "https://policies.google.com/privacy",
+		Cookies: []Cookie{
+			{Name: "_GRECAPTCHA", Content: "Risk analysis result", Expiry: "6 months", ThirdParty: true, Purpose: "Tells people from automated abuse when a form is sent"},
+		},
+	},
+	{
+		// The container snippet loads gtm.js by URL, however the page
+		// assembles it (a custom domain too: "gtm.js?id=").
 		ID: "google-tag-manager", Name: "Google Tag Manager", Category: Analytics,
 		Hosts: []string{"googletagmanager.com"}, Paths: []string{"/gtm.js", "/ns.html"},
-		Signatures: []string{"googletagmanager.com/gtm.js", "'gtm.start'", `"gtm.start"`},
+		Signatures: []string{"googletagmanager.com/gtm.js", "googletagmanager.com/ns.html", "gtm.js?id="},
 		PrivacyURL: "https://policies.google.com/privacy",
 	},
 	{
@@ -15,13 +36,19 @@ var Builtin = []Vendor{
 		// is why it is matched before Google Analytics.
 		ID: "google-ads", Name: "Google Ads", Category: Marketing,
 		Hosts: []string{
-			"doubleclick.net", "googleadservices.com", "googlesyndication.com",
+			"doubleclick.net", "googleadservices.com", "googlesyndication.com", "googletagservices.com",
+			"adservice.google.com", "adservice.google.co.uk",
 			"googletagmanager.com/gtag/js?id=AW-", "googletagmanager.com/gtag/js?id=DC-",
+			"googletagmanager.com/gtag/destination?id=AW-", "googletagmanager.com/gtag/destination?id=DC-",
+			"google.com/pagead/", "google.com/ads/", "google.com/ccm/", "google.com/rmkt/",
+			"google.co.uk/pagead/", "google.co.uk/ads/", "google.co.uk/ccm/", "google.co.uk/rmkt/",
 		},
+		// Loaders of conversion.js, adsbygoogle.js, gpt.js and Floodlight;
+		// doubleclick.net by subdomain, as stats.g. is Google Analytics'.
 		Signatures: []string{
-			`re:gtag\s*\(\s*['"]config['"]\s*,\s*['"](?:AW|DC)-`, `re:send_to['"]?\s*:\s*['"](?:AW|DC)-`,
-			"googletagmanager.com/gtag/js?id=AW-",
-			"google_conversion_id", "googleadservices.com/pagead/conversion",
+			"googletagmanager.com/gtag/js?id=AW-", "googletagmanager.com/gtag/js?id=DC-",
+			"googleadservices.com", "googlesyndication.com", "googletagservices.com",
+			"googleads.g.doubleclick.net", "pubads.g.doubleclick.net", "ad.doubleclick.net", "fls.doubleclick.net",
 		},
 		PrivacyURL: "https://policies.google.com/privacy",
 		Cookies: []Cookie{
@@ -32,13 +59,13 @@ var Builtin = []Vendor{
 	{
 		ID: "google-analytics", Name: "Google Analytics", Category: Analytics,
 		Hosts: []string{"google-analytics.com", "analytics.google.com", "googletagmanager.com", "stats.g.doubleclick.net"},
-		// Every generation of the snippet: urchin.js, ga.js and dc.js
-		// (_gaq, _gat), analytics.js (also renamed, as WordPress plugins do),
-		// gtag.js.
+		// The loaders of every generation name the script they load:
+		// urchin.js, ga.js and dc.js (async _gaq and document.write
+		// snippets), analytics.js (also renamed, as WordPress plugins do:
+		// GoogleAnalyticsObject is set by its loader alone), gtag.js.
 		Signatures: []string{
-			"google-analytics.com", "stats.g.doubleclick.net", "googletagmanager.com/gtag/js", "GoogleAnalyticsObject",
-			`re:gtag\s*\(`, `re:ga\s*\(\s*['"](?:create|send|require|set)['"]`, "__gaTracker", "__gtagTracker",
-			"_gaq", "_gat._getTracker", "_gat._createTracker", "urchinTracker", "_uacct",
+			"google-analytics.com", "stats.g.doubleclick.net", "analytics.google.com/g/", "googletagmanager.com/gtag/js",
+			"GoogleAnalyticsObject",
 		},
 		PrivacyURL: "https://policies.google.com/privacy",
 		Cookies: []Cookie{
@@ -59,7 +86,7 @@ var Builtin = []Vendor{
 	{
 		ID: "hotjar", Name: "Hotjar (Contentsquare)", Category: Analytics,
 		Hosts:      []string{"hotjar.com", "hotjar.io", "contentsquare.net"},
-		Signatures: []string{"static.hotjar.com", "_hjSettings", "contentsquare.net", "_uxa", `re:hj\s*\(\s*['"]`},
+		Signatures: []string{"static.hotjar.com", "script.hotjar.com", "_hjSettings", "contentsquare.net"},
 		PrivacyURL: "https://www.hotjar.com/legal/policies/privacy/",
 		Cookies: []Cookie{
 			{Name: "_hjSessionUser_", Prefix: true, Content: "User ID", Expiry: "365 days", Purpose: "Recognises a returning visitor"},
@@ -76,7 +103,7 @@ var Builtin = []Vendor{
 	{
 		ID: "youtube", Name: "YouTube", Category: Media,
 		Hosts:      []string{"youtube.com", "youtube-nocookie.com", "ytimg.com", "googlevideo.com", "youtu.be"},
-		Signatures: []string{"youtube.com/iframe_api", "youtube.com/player_api", "YT.Player"},
+		Signatures: []string{"youtube.com/iframe_api", "youtube.com/player_api"},
 		PrivacyURL: "https://policies.google.com/privacy",
 		Cookies: []Cookie{
 			{Name: "YSC", Content: "Random ID", Expiry: "End of session", ThirdParty: true, Purpose: "Counts video views"},
@@ -92,13 +119,13 @@ var Builtin = []Vendor{
 		// the pixel (fbevents.js) is advertising.
 		ID: "facebook-sdk", Name: "Facebook", Category: Social,
 		Hosts: []string{"connect.facebook.net"}, Paths: []string{"/*/sdk.js", "/*/sdk/*", "/*/all.js"},
-		Signatures: []string{`re:connect\.facebook\.net/[A-Za-z_]+/(?:sdk|all)[./]`, `re:FB\.init\s*\(`, "fbAsyncInit"},
+		Signatures: []string{`re:connect\.facebook\.net/[A-Za-z_]+/(?:sdk|all)[./]`},
 		PrivacyURL: "https://www.facebook.com/privacy/policy/",
 	},
 	{
 		ID: "meta", Name: "Meta (Facebook)", Category: Marketing,
 		Hosts:      []string{"connect.facebook.net", "facebook.net"},
-		Signatures: []string{"connect.facebook.net", `re:fbq\s*\(`, `re:facebook\.com/tr\b`},
+		Signatures: []string{"connect.facebook.net", `re:facebook\.com/tr\b`},
 		PrivacyURL: "https://www.facebook.com/privacy/policy/",
 		Cookies: []Cookie{
 			{Name: "_fbp", Content: "Browser ID, fb.1.<time>.<random>", Expiry: "90 days", Purpose: "Identifies the browser for advertising"},
@@ -121,17 +148,24 @@ var Builtin = []Vendor{
 		PrivacyURL: "https://www.facebook.com/privacy/policy/",
 	},
 	{
+		// Embeds (embed.js and blockquote.instagram-media) and their images.
+		ID: "instagram", Name: "Instagram", Category: Social,
+		Hosts:      []string{"instagram.com", "cdninstagram.com"},
+		Signatures: []string{"instagram.com/embed.js"},
+		PrivacyURL: "https://privacycenter.instagram.com/policy",
+	},
+	{
 		// The X pixel (uwt.js, twq) is advertising; analytics.twitter.com is
 		// more specific than twitter.com below.
 		ID: "x-ads", Name: "X (Twitter) Ads", Category: Marketing,
 		Hosts:      []string{"ads-twitter.com", "analytics.twitter.com", "ads-api.twitter.com", "t.co"},
-		Signatures: []string{"static.ads-twitter.com", `re:twq\s*\(`},
+		Signatures: []string{"static.ads-twitter.com", "analytics.twitter.com", "t.co/i/adsct"},
 		PrivacyURL: "https://x.com/privacy",
 	},
 	{
 		ID: "twitter", Name: "X (Twitter)", Category: Social,
 		Hosts:      []string{"platform.twitter.com", "platform.x.com", "syndication.twitter.com", "cdn.syndication.twimg.com", "twimg.com", "twitter.com", "x.com"},
-		Signatures: []string{"platform.twitter.com/widgets.js", "platform.x.com/widgets.js", "twttr", "twitter-wjs"},
+		Signatures: []string{"platform.twitter.com/widgets.js", "platform.x.com/widgets.js", "twitter-wjs"},
 		PrivacyURL: "https://x.com/privacy",
 		Cookies: []Cookie{
 			{Name: "personalization_id", Content: "Browser ID", Expiry: "2 years", ThirdParty: true, Purpose: "Personalises content and ads"},
@@ -139,5 +173,19 @@ var Builtin = []Vendor{
 			{Name: "muc_ads", Content: "Browser ID", Expiry: "2 years", ThirdParty: true, Purpose: "Advertising measurement"},
 			{Name: "gt", Content: "Guest token", Expiry: "End of session", ThirdParty: true, Purpose: "Guest access token"},
 		},
+	},
+	// Fail-safe classes for AMP components (MatchElement) whose vendor
+	// their markup does not tell: no hosts, no signatures.
+	{
+		ID: "amp-analytics", Name: "Analytics on AMP pages", Category: Analytics,
+		PrivacyURL: "https://amp.dev/documentation/components/amp-analytics/",
+	},
+	{
+		ID: "amp-ad", Name: "Advertising on AMP pages", Category: Marketing,
+		PrivacyURL: "https://amp.dev/documentation/components/amp-ad/",
+	},
+	{
+		ID: "amp-call-tracking", Name: "Call tracking on AMP pages", Category: Marketing,
+		PrivacyURL: "https://amp.dev/documentation/components/amp-call-tracking/",
 	},
 }

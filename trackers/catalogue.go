@@ -11,10 +11,14 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
-// Category is a purpose a visitor consents to. Strictly necessary cookies
-// need no consent and have no Category of their own here.
+// Category is a purpose a visitor consents to. Necessary is the one no
+// visitor chooses: a vendor or site rule in it is an exemption, matching
+// URLs that must never be held back (reCAPTCHA on a form).
 type Category string
 
 // The consent categories a visitor can choose, in the order banners show them.
@@ -52,7 +56,10 @@ func (c Cookie) Matches(name string) bool {
 	return name == c.Name
 }
 
-// Vendor is one tracker provider.
+// Vendor is one tracker provider. One with Category Necessary is an
+// exemption: what it matches is no tracker. One with neither Hosts nor
+// Signatures is a fail-safe class that only MatchElement returns (an AMP
+// component of a vendor its markup does not name).
 type Vendor struct {
 	ID       string
 	Name     string
@@ -68,9 +75,15 @@ type Vendor struct {
 	// it has a '*' (googletagmanager.com serves both GTM and gtag.js).
 	Paths []string
 	// Signatures are substrings or `re:` regular expressions that identify
-	// the vendor's inline bootstrap code. A regular expression that starts
-	// with an identifier character matches only at the start of a JavaScript
-	// identifier, so `ga\(` fires on "ga(" and "window.ga(" but not "omega(".
+	// inline code that loads the vendor: its published loader snippet (by
+	// the URL it loads, which pages assemble by concatenation, or by what
+	// only the loader contains) or a hit sent from code. Code that only
+	// calls the vendor's API (`gtag('config', ...)`, `fbq('track', ...)`)
+	// must not match: it keeps running against the run-time guard's queue
+	// stubs, with the first-party code around it, and the vendor replays
+	// the queue when it loads after consent. A regular expression that
+	// starts with an identifier character matches only at the start of a
+	// JavaScript identifier.
 	Signatures []string
 	Cookies    []Cookie
 	PrivacyURL string
@@ -123,6 +136,9 @@ func isIdentByte(c byte) bool {
 // Rule is a site-specific addition: URLs matching Pattern belong to Category.
 // Pattern is a host ("maps.example.com"), a host and path prefix
 // ("example.com/embed/"), or an inline-code signature when Inline is set.
+// With Category Necessary the rule exempts what it matches from the
+// catalogue: "www.google.com/recaptcha/" necessary. For one URL the most
+// specific host wins, then the longest path; on a tie the site's rule.
 type Rule struct {
 	Pattern  string
 	Category Category
@@ -135,6 +151,7 @@ type Catalogue struct {
 	needles needles
 	// hosts maps each host name to its URL rules, most specific first.
 	hosts map[string][]hostRule
+	byID  map[string]*Vendor
 }
 
 // hostRule is one host of a vendor with what the URL's path and query must
@@ -146,11 +163,11 @@ type hostRule struct {
 }
 
 // New compiles vendors and site rules into a Catalogue. Site rules come first
-// so they override the built-in entries for the same host.
+// so they override the built-in entries for the same host and path.
 func New(vendors []Vendor, rules []Rule) (*Catalogue, error) {
-	c := &Catalogue{hosts: map[string][]hostRule{}}
+	c := &Catalogue{hosts: map[string][]hostRule{}, byID: map[string]*Vendor{}}
 	for i, r := range rules {
-		if !r.Category.Valid() {
+		if !r.Category.Valid() && r.Category != Necessary {
 			return nil, fmt.Errorf("trackers: rule %d (%q): unknown category %q", i, r.Pattern, r.Category)
 		}
 		if r.Pattern == "" {
@@ -160,10 +177,14 @@ func New(vendors []Vendor, rules []Rule) (*Catalogue, error) {
 		if r.Inline {
 			v.Signatures = []string{r.Pattern}
 		} else {
-			host, path, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(r.Pattern, "https://"), "http://"), "/")
+			p := r.Pattern
+			for _, prefix := range []string{"https://", "http://", "//", "*."} {
+				p = strings.TrimPrefix(p, prefix)
+			}
+			host, path, _ := strings.Cut(p, "/")
 			v.Hosts = []string{strings.ToLower(host)}
 			if path != "" {
-				v.Paths = []string{"/" + path}
+				v.Hosts[0] += "/" + path
 			}
 		}
 		vendors = append([]Vendor{v}, vendors...)
@@ -185,20 +206,31 @@ func New(vendors []Vendor, rules []Rule) (*Catalogue, error) {
 		}
 		vp := &v
 		c.vendors = append(c.vendors, vp)
+		if _, dup := c.byID[v.ID]; !dup {
+			c.byID[v.ID] = vp
+		}
 		for _, h := range v.Hosts {
 			host, rest, hasPath := strings.Cut(h, "/")
 			host = strings.ToLower(host)
-			if !hasPath {
-				if len(v.Paths) == 0 {
-					c.hosts[host] = append(c.hosts[host], hostRule{vendor: vp})
-				}
-				for _, p := range v.Paths {
-					c.hosts[host] = append(c.hosts[host], hostRule{path: p, vendor: vp})
-				}
-				continue
+			var rs []hostRule
+			if hasPath {
+				path, query, _ := strings.Cut("/"+rest, "?")
+				rs = append(rs, hostRule{path: path, query: query, vendor: vp})
+			} else if len(v.Paths) == 0 {
+				rs = append(rs, hostRule{vendor: vp})
 			}
-			path, query, _ := strings.Cut("/"+rest, "?")
-			c.hosts[host] = append(c.hosts[host], hostRule{path: path, query: query, vendor: vp})
+			for _, p := range v.Paths {
+				if !hasPath {
+					rs = append(rs, hostRule{path: p, vendor: vp})
+				}
+			}
+			for _, r := range rs {
+				// A JavaScript copy of the rules (GuardHosts) knows only '*'.
+				if strings.ContainsAny(r.path, "[\\?") {
+					return nil, fmt.Errorf("trackers: vendor %s: path %q: '*' is the only pattern character", v.ID, r.path)
+				}
+			}
+			c.hosts[host] = append(c.hosts[host], rs...)
 		}
 	}
 	for _, v := range c.vendors {
@@ -206,8 +238,9 @@ func New(vendors []Vendor, rules []Rule) (*Catalogue, error) {
 			v.sigs[i].needle = c.needles.add(v.sigs[i].lit)
 		}
 	}
-	// For one host, a rule that asks for a path or query is more specific
-	// than one that does not; otherwise the order of the vendors stands.
+	// For one host, the rule with the longer path is the more specific,
+	// then one that also asks for a query; otherwise the order of the
+	// vendors stands, site rules first.
 	for _, rs := range c.hosts {
 		slices.SortStableFunc(rs, func(a, b hostRule) int {
 			return specificity(b) - specificity(a)
@@ -217,25 +250,36 @@ func New(vendors []Vendor, rules []Rule) (*Catalogue, error) {
 }
 
 func specificity(r hostRule) int {
-	n := 0
-	if r.path != "" {
-		n++
-	}
+	n := 2 * len(r.path)
 	if r.query != "" {
 		n++
 	}
 	return n
 }
 
-// Vendors returns the catalogue's vendors in match order.
+// Vendors returns the catalogue's vendors in match order, including the
+// strictly necessary exemptions (Category Necessary), which match nothing.
 func (c *Catalogue) Vendors() []*Vendor { return c.vendors }
 
 // MatchURL returns the vendor a resource URL belongs to, or nil. The URL is
-// read as a browser reads it (tabs and newlines dropped, backslashes as
-// slashes, percent-escapes in the host decoded). Relative URLs are
-// first-party and never match; protocol-relative ones do. The most specific
-// host wins: stats.g.doubleclick.net over doubleclick.net.
+// read as a browser reads it (see splitURL). Relative URLs are first-party
+// and never match; protocol-relative ones do. The most specific host wins
+// (stats.g.doubleclick.net over doubleclick.net), then the longest path. A
+// URL that a Necessary vendor or rule matches first is no tracker: nil.
 func (c *Catalogue) MatchURL(raw string) *Vendor {
+	return tracker(c.matchURL(raw))
+}
+
+// tracker is v unless v is a strictly necessary exemption.
+func tracker(v *Vendor) *Vendor {
+	if v == nil || v.Category == Necessary {
+		return nil
+	}
+	return v
+}
+
+// matchURL is MatchURL with the exemptions returned too.
+func (c *Catalogue) matchURL(raw string) *Vendor {
 	host, path, query, ok := splitURL(raw)
 	if !ok {
 		return nil
@@ -275,10 +319,13 @@ func (r hostRule) matches(path, query string) bool {
 	return true
 }
 
-// splitURL returns the lower-cased host, the path and the query of an
-// absolute or protocol-relative URL, or ok false for anything else.
+// splitURL returns the host, path and query of an absolute or
+// protocol-relative URL as a browser fetches it, or ok false for anything
+// else: C0 controls and spaces trimmed, tabs and newlines dropped anywhere,
+// backslashes as slashes, userinfo and port gone, the host percent-decoded,
+// IDNA-mapped (full-width letters and dots) and lower-cased without a
+// trailing dot, and the path percent-decoded without dot segments.
 func splitURL(raw string) (host, path, query string, ok bool) {
-	// As browsers do: C0 controls and spaces trimmed, tabs and newlines gone.
 	for len(raw) > 0 && raw[0] <= ' ' {
 		raw = raw[1:]
 	}
@@ -288,7 +335,9 @@ func splitURL(raw string) (host, path, query string, ok bool) {
 	if strings.ContainsAny(raw, "\t\n\r") {
 		raw = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(raw)
 	}
-	// The scheme, if any: only the web's own schemes fetch anything.
+	// The scheme, if any: only the web's own schemes fetch anything. After
+	// one, browsers skip any number of slashes; "https:host" is relative
+	// only on a page of the same scheme, so it is taken as absolute.
 	if i := strings.IndexByte(raw, ':'); i > 0 && !strings.ContainsAny(raw[:i], "/\\?#") {
 		switch strings.ToLower(raw[:i]) {
 		case "http", "https":
@@ -296,8 +345,7 @@ func splitURL(raw string) (host, path, query string, ok bool) {
 		default:
 			return "", "", "", false
 		}
-	}
-	if len(raw) < 2 || raw[0] != '/' && raw[0] != '\\' || raw[1] != '/' && raw[1] != '\\' {
+	} else if len(raw) < 2 || raw[0] != '/' && raw[0] != '\\' || raw[1] != '/' && raw[1] != '\\' {
 		return "", "", "", false
 	}
 	raw = strings.TrimLeft(raw, "/\\")
@@ -317,7 +365,13 @@ func splitURL(raw string) (host, path, query string, ok bool) {
 			host = h
 		}
 	}
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	host = strings.ToLower(host)
+	if !isASCII(host) {
+		if h, _ := idnaMap.ToASCII(host); h != "" {
+			host = h
+		}
+	}
+	host = strings.TrimSuffix(host, ".")
 	if host == "" {
 		return "", "", "", false
 	}
@@ -333,14 +387,38 @@ func splitURL(raw string) (host, path, query string, ok bool) {
 			path = p
 		}
 	}
+	if strings.IndexByte(query, '%') >= 0 {
+		if q, err := url.PathUnescape(query); err == nil {
+			query = q
+		}
+	}
+	if strings.Contains(path, "/.") || strings.Contains(path, "//") {
+		dir := strings.HasSuffix(path, "/") || strings.HasSuffix(path, "/.") || strings.HasSuffix(path, "/..")
+		path = pathpkg.Clean(path)
+		if dir && path != "/" {
+			path += "/"
+		}
+	}
 	if path == "" {
 		path = "/"
 	}
 	return host, path, query, true
 }
 
-// MatchInline returns the vendor whose bootstrap code appears in an inline
-// script, or nil. The script is read once for all signatures' literals, and
+// idnaMap maps a host as browsers' URL parsers do (UTS #46, nontransitional).
+var idnaMap = idna.New(idna.MapForLookup(), idna.Transitional(false))
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// MatchInline returns the vendor whose loader code appears in an inline
+// script, or nil (also when a Necessary inline rule matches first). The script is read once for all signatures' literals, and
 // only then are the vendors tried in order.
 func (c *Catalogue) MatchInline(code []byte) *Vendor {
 	var found needleSet
@@ -348,7 +426,7 @@ func (c *Catalogue) MatchInline(code []byte) *Vendor {
 	for _, v := range c.vendors {
 		for _, sig := range v.sigs {
 			if sig.match(code, &found) {
-				return v
+				return tracker(v)
 			}
 		}
 	}
