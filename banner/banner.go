@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
-	"io/fs"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -17,9 +16,6 @@ import (
 
 //go:embed assets locales templates
 var files embed.FS
-
-// Assets holds banner.css, banner.js and consent-mode.js.
-var Assets, _ = fs.Sub(files, "assets")
 
 // CategoryText is the name and description of one consent category.
 type CategoryText struct {
@@ -127,8 +123,13 @@ type Page struct {
 	GPC         bool   // the browser sent Sec-GPC: 1
 	Nonce       string // the page's CSP nonce for scripts, if it has one
 	StyleNonce  string // the page's CSP nonce for styles, if it has one
-	Categories  []Category
-	Saved       bool // the settings page was reached after saving
+	// Guard is the run-time guard's configuration (JSON, see guard.go), for
+	// a visitor who has not consented to every category; "" sends no guard.
+	Guard string
+	// XML: the page is XHTML, so inline script text goes in CDATA.
+	XML        bool
+	Categories []Category
+	Saved      bool // the settings page was reached after saving
 }
 
 // Title returns the banner heading with the site name filled in.
@@ -156,8 +157,9 @@ func Body(p Page) []byte { return render("body.html", p) }
 // SettingsPage renders the stand-alone settings page used without JavaScript.
 func SettingsPage(p Page) []byte { return render("settings-page.html", p) }
 
-// Head renders the tag injected right after <head>: Consent Mode defaults,
-// applied before any Google tag can run.
+// Head renders the tags injected first in <head>: the run-time guard
+// (inline, when p.Guard is set), then Consent Mode defaults, applied before
+// any Google tag can run.
 func Head(p Page) []byte { return render("head.html", p) }
 
 func render(name string, p any) []byte {

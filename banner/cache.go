@@ -14,8 +14,9 @@ import (
 // substitution. Executing html/template for every page view cost about a
 // quarter of the handler's time, and each placeholder as much again.
 //
-// Every Page given to one Cache must share Text, Site, Prefix, CookieTable
-// and the category providers: one Cache belongs to one configured handler.
+// Every Page given to one Cache must share Text, Site, Prefix, CookieTable,
+// the category providers and the guard configuration (if any): one Cache
+// belongs to one configured handler.
 type Cache struct {
 	mu sync.RWMutex
 	m  map[string]*filled
@@ -75,7 +76,7 @@ func stateKey(name string, p Page) string {
 	b.WriteString(name)
 	b.WriteByte('|')
 	b.WriteString(p.Locale)
-	for _, f := range []bool{p.Decided, p.GPC, p.Saved, p.ConsentID != "", p.Nonce != "", p.StyleNonce != ""} {
+	for _, f := range []bool{p.Decided, p.GPC, p.Saved, p.ConsentID != "", p.Nonce != "", p.StyleNonce != "", p.Guard != "", p.XML} {
 		b.WriteByte("01"[btoi(f)])
 	}
 	for _, c := range p.Categories {

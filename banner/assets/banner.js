@@ -15,17 +15,44 @@
 
   function gtag() { (window.dataLayer = window.dataLayer || []).push(arguments); }
 
-  // Re-create each consented element in turn. A classic external script
-  // without async is awaited before the next, as the parser would have.
-  function activate(cats) {
-    var els = [].slice.call(d.querySelectorAll('[data-consent]')).filter(function (el) {
-      return cats.indexOf(el.getAttribute('data-consent')) >= 0 && !root.contains(el);
+  // held collects the held elements of cats in document order: inside
+  // <template> contents too (clones made later are live), and in every
+  // same-origin frame, whose own guard is released first.
+  function held(doc, cats, out) {
+    [].forEach.call(doc.querySelectorAll('[data-consent],template,iframe,frame'), function (el) {
+      var c = el.getAttribute('data-consent'), fd;
+      if (c !== null) { if (cats.indexOf(c) >= 0 && !root.contains(el)) out.push(el); return; }
+      if (el.content) return held(el.content, cats, out);
+      try { fd = el.contentDocument; } catch (err) { /* cross-origin */ }
+      if (fd && fd.documentElement) { release(fd.defaultView, cats); held(fd, cats, out); }
     });
+    return out;
+  }
+
+  // The guard brings back, in place, what it held itself; it goes first so
+  // that nothing is both released by it and re-created here.
+  function release(win, cats) { if (win && win.__cg) win.__cg.grant(cats); }
+
+  function activate(cats) {
+    release(window, cats);
+    run(held(d, cats, []));
+    // Lazy loaders find their data-src again: lazysizes watches the DOM,
+    // WP Rocket's loader is told, a3 Lazy Load and the like check on scroll.
+    var l = window.lazyLoadInstance;
+    if (l && l.update) l.update();
+    window.dispatchEvent(new Event('scroll'));
+  }
+
+  // Re-create each script in turn, in its own document (a frame's runs
+  // there); a classic external script without async is awaited before the
+  // next, as the parser would have. Other elements, and scripts in inert
+  // template contents, are restored in place.
+  function run(els) {
     (function step(i) {
       for (; i < els.length; i++) {
-        var el = els[i];
-        if (el.tagName !== 'SCRIPT') { restore(el); continue; }
-        var s = d.createElement('script'), wait = false;
+        var el = els[i], doc = el.ownerDocument;
+        if (el.tagName !== 'SCRIPT' || !doc.defaultView || !el.parentNode) { restore(el); continue; }
+        var s = doc.createElement('script'), wait = false;
         for (var j = 0; j < el.attributes.length; j++) {
           var a = el.attributes[j], n = a.name;
           if (n === 'type' || n === 'data-consent' || n === 'data-consent-vendor') continue;
@@ -51,10 +78,30 @@
     })(0);
   }
 
+  // After a choice, held elements of granted categories that arrive later
+  // (htmx or Turbo fragments, cloned templates) are brought back too.
+  var watching = false;
+  function watch() {
+    if (watching || !window.MutationObserver) return;
+    watching = true;
+    new MutationObserver(function (ms) {
+      var cats = granted(), els = [];
+      ms.forEach(function (m) {
+        [].forEach.call(m.addedNodes, function (n) {
+          if (n.nodeType !== 1) return;
+          if (cats.indexOf(n.getAttribute('data-consent')) >= 0) els.push(n);
+          held(n, cats, els);
+        });
+      });
+      run(els);
+    }).observe(d.documentElement, { childList: true, subtree: true });
+  }
+
   // restore gives an element back its own attributes; an embed placeholder
   // (our srcdoc) goes first, so that src is what loads.
   function restore(el) {
     if (el.hasAttribute('data-consent-ph')) { el.removeAttribute('srcdoc'); el.removeAttribute('data-consent-ph'); }
+    if (el.localName === 'script' && !el.hasAttribute('data-consent-type')) el.removeAttribute('type');
     var yt = el.getAttribute('data-consent-vendor') === 'youtube';
     var names = [].map.call(el.attributes, function (a) { return a.name; });
     names.forEach(function (n) {
@@ -134,6 +181,7 @@
     show(panel, false);
     reserve();
     activate(res.granted.filter(function (c) { return before.indexOf(c) < 0; }));
+    watch();
     var r = root.querySelector('.cg-reopen');
     if (wasBanner || !opener) { if (r) r.focus(); } else closeSettings();
   }
@@ -211,6 +259,7 @@
     post(null, { action: 'gpc' }, function (res) { root.setAttribute('data-cg-granted', res.granted.join(' ')); showID(res.id); });
   }
 
+  if (granted().length) watch();
   reserve();
   if (window.ResizeObserver && banner) new ResizeObserver(reserve).observe(banner);
 })();
