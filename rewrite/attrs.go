@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"html"
+	"iter"
 	"strconv"
+	"strings"
 )
 
 // attr is one attribute of a raw start tag, located by byte offsets so that
@@ -145,6 +147,69 @@ func writeAttrValue(w *bufio.Writer, s string) {
 			w.WriteString("&#")
 			w.WriteString(strconv.Itoa(int(r)))
 			w.WriteByte(';')
+		}
+	}
+}
+
+// escapeAttr writes b as the value of an attribute quoted with q. Bytes
+// outside ASCII pass as they are, so a page's own charset is kept.
+func escapeAttr(w *bufio.Writer, b []byte, q byte) {
+	for _, c := range b {
+		switch {
+		case c == '&':
+			w.WriteString("&amp;")
+		case c == '<':
+			w.WriteString("&lt;")
+		case c == '>':
+			w.WriteString("&gt;")
+		case c == q && q == '"':
+			w.WriteString("&quot;")
+		case c == q:
+			w.WriteString("&#39;")
+		default:
+			w.WriteByte(c)
+		}
+	}
+}
+
+// srcsetURLs yields the URL of each image candidate in a srcset value,
+// split as browsers split it: candidates are separated by commas after a
+// URL's descriptors, a URL may itself contain commas (only trailing ones end
+// it), and descriptors may hold parenthesised commas.
+func srcsetURLs(s string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		i := 0
+		for {
+			for i < len(s) && (isSpace(s[i]) || s[i] == ',') {
+				i++
+			}
+			if i >= len(s) {
+				return
+			}
+			j := i
+			for j < len(s) && !isSpace(s[j]) {
+				j++
+			}
+			u := s[i:j]
+			i = j
+			if strings.HasSuffix(u, ",") {
+				u = strings.TrimRight(u, ",")
+			} else {
+				// Descriptors, up to a comma outside parentheses.
+				for parens := false; i < len(s); i++ {
+					if c := s[i]; parens {
+						parens = c != ')'
+					} else if c == '(' {
+						parens = true
+					} else if c == ',' {
+						i++
+						break
+					}
+				}
+			}
+			if !yield(u) {
+				return
+			}
 		}
 	}
 }

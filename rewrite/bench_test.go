@@ -25,7 +25,7 @@ func page(b *testing.B, size int) []byte {
 
 func benchRewrite(b *testing.B, size int) {
 	in := page(b, size)
-	opts := Options{Catalogue: catalogue(b), BodyInject: func(string) []byte { return []byte("<div>banner</div>") }}
+	opts := Options{Catalogue: catalogue(b), BodyInject: func(Page) []byte { return []byte("<div>banner</div>") }}
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
 	for b.Loop() {

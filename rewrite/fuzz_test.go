@@ -43,15 +43,28 @@ func FuzzRewrite(f *testing.F) {
 	empty, _ := trackers.New(nil, nil)
 	f.Fuzz(func(t *testing.T, in []byte, split uint16) {
 		chunk := int(split%512) + 1
-		// Nothing to rewrite: byte-identical output, even across oversized tokens.
+		// Nothing to rewrite (no catalogue, or everything consented):
+		// byte-identical output, even across oversized tokens.
+		all := allow(trackers.Categories...)
 		for _, max := range []int{0, 64} {
-			if got := run(t, in, chunk, Options{Catalogue: empty, MaxToken: max}); !bytes.Equal(got, in) {
-				t.Fatalf("identity broken (MaxToken %d):\n in: %q\nout: %q", max, in, got)
+			for _, c := range []*trackers.Catalogue{empty, cat} {
+				if got := run(t, in, chunk, Options{Catalogue: c, Allowed: all, MaxToken: max}); !bytes.Equal(got, in) {
+					t.Fatalf("identity broken (MaxToken %d):\n in: %q\nout: %q", max, in, got)
+				}
 			}
 		}
 		whole := run(t, in, 0, Options{Catalogue: cat})
 		if got := run(t, in, chunk, Options{Catalogue: cat}); !bytes.Equal(got, whole) {
 			t.Fatalf("chunk size %d changes output:\n%q\n%q", chunk, whole, got)
+		}
+		// Tokens over the bound stay fail-safe: nothing executable loads a
+		// tracker, and the output does not depend on the chunking.
+		small := run(t, in, 0, Options{Catalogue: cat, MaxToken: 64})
+		if got := run(t, in, chunk, Options{Catalogue: cat, MaxToken: 64}); !bytes.Equal(got, small) {
+			t.Fatalf("chunk size %d changes output with MaxToken 64:\n%q\n%q", chunk, small, got)
+		}
+		if v := executableTracker(cat, small, false); v != "" {
+			t.Fatalf("tracker executable with MaxToken 64: %s\n in: %q\nout: %q", v, in, small)
 		}
 		if a, b := fragmentBoth(cat, in); a != b {
 			t.Fatalf("plainTags and the tokenizer disagree on noscript text %q:\n%q\n%q", in, a, b)
@@ -97,6 +110,9 @@ func executableTracker(cat *trackers.Catalogue, out []byte, inNoscript bool) str
 					noscript = false
 					continue
 				}
+			}
+			if string(name) == "script" {
+				continue // executable or not, decided above
 			}
 			if string(name) == "link" && !fetchingLink(attrs) {
 				continue

@@ -20,9 +20,17 @@ import (
 )
 
 // DefaultMaxToken bounds the bytes held for one token (a tag or a run of
-// text). Larger tokens are passed through in pieces, so memory per response
-// stays bounded whatever the page.
+// text). Larger tokens are streamed through by oversize.go, so memory per
+// response stays bounded whatever the page.
 const DefaultMaxToken = 1 << 20
+
+// Page is what the rewriter knows about the document when it inserts something.
+type Page struct {
+	Lang        string // <html lang>
+	ScriptNonce string // nonce from a <meta http-equiv="Content-Security-Policy"> seen before the insertion point, if any
+	StyleNonce  string
+	XML         bool // Options.XML: inserted markup must be well-formed XML
+}
 
 // Options configure a Rewriter.
 type Options struct {
@@ -30,13 +38,24 @@ type Options struct {
 	// Allowed reports whether the visitor has consented to a category;
 	// elements of allowed categories pass untouched. Nil allows nothing.
 	Allowed func(trackers.Category) bool
-	// HeadInject is written right after the <head> start tag (or before the
-	// first element that implies one), before any page script can run.
-	HeadInject []byte
-	// BodyInject returns what to write before the first </body>, or at the
-	// end; lang is the <html lang> attribute, so the banner can match the
-	// page's language.
-	BodyInject func(lang string) []byte
+	// HeadInject is written once, early in the head: after a prologue,
+	// doctype, <meta charset>, <meta http-equiv>, <title> and <base>, before
+	// the first script, stylesheet or any other element or text, so it runs
+	// before page scripts and <meta charset> stays where it was. Nil: insert
+	// nothing in the head (fragments, SVG).
+	HeadInject func(Page) []byte
+	// BodyInject is written once, before the first </body> end tag or at
+	// the end. Nil: no banner (fragments, framed sub-documents, SVG).
+	BodyInject func(Page) []byte
+	// FrameInject is the head insertion for documents nested in the page
+	// (the site's own <iframe srcdoc>): the run-time guard, no banner. Nil:
+	// none.
+	FrameInject func(Page) []byte
+	// XML is for application/xhtml+xml and image/svg+xml: what the rewriter
+	// writes is well-formed XML, and the contents of noscript, iframe,
+	// textarea, title and the like are read as the live markup they are in
+	// XML (only script and style stay raw text).
+	XML bool
 	// Decode, when set, wraps the incoming byte stream (content decoding).
 	Decode func(io.Reader) (io.Reader, error)
 	// MaxToken overrides DefaultMaxToken.
@@ -66,13 +85,35 @@ type Rewriter struct {
 	done bool   // the coroutine has returned
 	err  error  // a decode error, reported by Write or Close
 
+	src        *source // what the tokenizer reads: bytes given back, then the input
+	allAllowed bool    // every category is consented: nothing is held
+	depth      int     // srcdoc nesting depth of this document
+	count      int     // elements neutralised, so a nested document knows it changed
+
 	headDone, bodyDone bool
+	inTitle            bool // inside <title>: its text is no reason to insert the head
+	langSeen           bool
+	page               Page
 	held               []byte   // a <script> start tag awaiting its text
 	rawCtx             string   // the raw-text element whose text comes next
-	lang               string   // the <html lang> attribute
+	resume             string   // the raw-text element a fresh tokenizer starts in
+	reactivate         bool     // the script being passed is held unclassified; see oversize.go
+	foreign            []open   // open svg/math elements and their HTML integration points
+	amp                []open   // open AMP components, held or not
 	attrs              []attr   // scanTag's buffer, reused for every tag
 	tags               [][2]int // plainTags' buffer
+	scan               scanner  // the streaming continuation's state
 }
+
+// open is an element whose end tag matters: name, and whether it is foreign
+// content (for r.foreign) or held back (for r.amp).
+type open struct {
+	name string
+	flag bool
+}
+
+// maxOpen bounds the r.foreign and r.amp stacks.
+const maxOpen = 64
 
 var errAborted = errors.New("rewrite: aborted")
 
@@ -81,12 +122,17 @@ func New(dst io.Writer, opts Options) *Rewriter {
 	if opts.MaxToken <= 0 {
 		opts.MaxToken = DefaultMaxToken
 	}
+	opts.MaxToken = max(opts.MaxToken, 64)
 	if opts.Allowed == nil {
 		opts.Allowed = func(trackers.Category) bool { return false }
 	}
 	out := outPool.Get().(*bufio.Writer)
 	out.Reset(dst)
-	r := &Rewriter{opts: opts, out: out}
+	r := &Rewriter{opts: opts, out: out, allAllowed: true}
+	r.page.XML = opts.XML
+	for _, c := range trackers.Categories {
+		r.allAllowed = r.allAllowed && opts.Allowed(c)
+	}
 	r.next, r.stop = iter.Pull(r.run)
 	return r
 }
@@ -164,7 +210,7 @@ func (r *Rewriter) Abort() {
 	r.stop()
 }
 
-// chunkSource is the tokenizer's io.Reader: it hands over the current chunk
+// chunkSource is the input as an io.Reader: it hands over the current chunk
 // and, when that is used up, suspends the coroutine until the next Write.
 type chunkSource struct {
 	r     *Rewriter
@@ -185,31 +231,55 @@ func (s *chunkSource) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// source is what tokenizers read: bytes given back by an abandoned
+// tokenizer or the streaming continuation first, then the input.
+type source struct {
+	pend []byte
+	r    io.Reader
+}
+
+func (s *source) Read(p []byte) (int, error) {
+	if len(s.pend) > 0 {
+		n := copy(p, s.pend)
+		s.pend = s.pend[n:]
+		return n, nil
+	}
+	return s.r.Read(p)
+}
+
+// unread puts b back in front of what is still to be read; b is copied.
+func (s *source) unread(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	s.pend = append(append(make([]byte, 0, len(b)+len(s.pend)), b...), s.pend...)
+}
+
 func (r *Rewriter) run(yield func(struct{}) bool) {
-	var src io.Reader = &chunkSource{r: r, yield: yield}
+	var in io.Reader = &chunkSource{r: r, yield: yield}
 	if r.opts.Decode != nil {
-		d, err := r.opts.Decode(src)
+		d, err := r.opts.Decode(in)
 		if err != nil {
 			r.err = err
 			return
 		}
-		src = d
+		in = d
 		if c, ok := d.(io.Closer); ok {
 			defer c.Close()
 		}
 	}
-	z := html.NewTokenizer(src)
+	r.src = &source{r: in}
 	for {
-		err := r.tokens(z)
+		err := r.tokens(r.tokenizer())
 		switch {
 		case errors.Is(err, html.ErrBufferExceeded):
-			if r.rawCtx != "" {
-				z = html.NewTokenizerFragment(src, r.rawCtx)
-				r.rawCtx = ""
-			} else {
-				z = html.NewTokenizer(src)
-			}
+			// oversized streamed the token through; a fresh tokenizer
+			// takes over where it stopped.
 		case err == io.EOF:
+			if r.held != nil {
+				r.flushHeld(nil)
+			}
+			r.injectHead()
 			r.injectBody()
 			return
 		default:
@@ -221,25 +291,48 @@ func (r *Rewriter) run(yield func(struct{}) bool) {
 	}
 }
 
+// tokenizer returns a tokenizer reading r.src, in the raw-text state of
+// r.resume if set: html.NewTokenizerFragment would read the rest of the
+// page as plain text, so the state is entered by reading a start tag put in
+// front of the input.
+func (r *Rewriter) tokenizer() *html.Tokenizer {
+	z := html.NewTokenizer(r.src)
+	z.SetMaxBuf(r.opts.MaxToken)
+	z.AllowCDATA(r.cdata())
+	if r.resume != "" {
+		r.src.unread([]byte("<" + r.resume + ">"))
+		z.Next()
+		r.rawCtx = r.resume
+		r.resume = ""
+	}
+	return z
+}
+
+// cdata reports whether <![CDATA[ starts a CDATA section here: in XML, and
+// in foreign (SVG, MathML) content of an HTML document.
+func (r *Rewriter) cdata() bool {
+	return r.opts.XML || len(r.foreign) > 0 && r.foreign[len(r.foreign)-1].flag
+}
+
 // tokens runs the tokenizer loop until an error token, copying raw bytes
 // through and acting only where a rule fires.
 func (r *Rewriter) tokens(z *html.Tokenizer) error {
-	z.SetMaxBuf(r.opts.MaxToken)
 	for {
 		tt := z.Next()
 		raw := z.Raw()
 		rawCtx := r.rawCtx
 		r.rawCtx = ""
+		if len(raw) >= r.opts.MaxToken {
+			// Only a token cut by the buffer limit is this long; it
+			// comes as an error (tags) or as its partial self.
+			r.src.unread(z.Buffered())
+			return r.oversized(raw, rawCtx)
+		}
 		if tt == html.ErrorToken {
-			if errors.Is(z.Err(), html.ErrBufferExceeded) {
-				// An oversized token: classify a held script by what we
-				// have, pass the rest through, and resume in the same
-				// raw-text context.
-				if r.held != nil {
-					r.flushHeld(raw)
-				}
-				r.rawCtx = rawCtx
-			} else if r.held != nil {
+			if len(raw) > 0 && !r.headDone && !blank(raw) {
+				r.injectHead()
+			}
+			if r.held != nil {
 				r.flushHeld(nil)
 			}
 			r.out.Write(raw)
@@ -257,25 +350,157 @@ func (r *Rewriter) tokens(z *html.Tokenizer) error {
 		switch tt {
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name := tagName(raw[1:])
-			r.startTag(name, raw)
-			if tt == html.StartTagToken && isRawText(name) {
-				r.rawCtx = name
+			if r.startTag(name, raw, tt == html.SelfClosingTagToken) {
+				z.NextIsNotRawText()
 			}
+			z.AllowCDATA(r.cdata())
 		case html.EndTagToken:
-			if tagName(raw[2:]) == "body" {
-				r.injectBody()
-			}
-			r.out.Write(raw)
+			r.endTag(tagName(raw[2:]), raw)
+			z.AllowCDATA(r.cdata())
 		case html.TextToken:
-			if rawCtx == "noscript" {
-				r.fragment(raw)
-			} else {
-				r.out.Write(raw)
-			}
+			r.text(rawCtx, raw)
 		default:
 			r.out.Write(raw)
 		}
 	}
+}
+
+// text handles a text token; rawCtx is the raw-text element it is the
+// content of, if any.
+func (r *Rewriter) text(rawCtx string, raw []byte) {
+	if !r.headDone && !r.inTitle && !blank(raw) {
+		r.injectHead()
+	}
+	switch {
+	case rawCtx == "noscript":
+		r.fragment(raw)
+	case rawCtx == "script" && r.reactivate:
+		if r.signature(raw) {
+			r.reactivate = false
+		}
+		r.out.Write(raw)
+	default:
+		r.out.Write(raw)
+	}
+}
+
+// blank reports whether text is only white space, after a byte order mark.
+func blank(b []byte) bool {
+	b = bytes.TrimPrefix(b, bom)
+	for _, c := range b {
+		if !isSpace(c) {
+			return false
+		}
+	}
+	return true
+}
+
+var bom = []byte("\xef\xbb\xbf")
+
+// startTag handles a start tag, and reports whether the text that follows
+// is markup although the tokenizer would read it as raw text (XML, foreign
+// content, self-closed elements in XML).
+func (r *Rewriter) startTag(name string, raw []byte, selfClosing bool) (notRaw bool) {
+	foreign := false
+	if !r.opts.XML {
+		foreign = r.foreignStart(name, raw, selfClosing)
+	}
+	if !r.headDone && r.headPoint(name, raw) {
+		r.injectHead()
+	}
+	switch name {
+	case "html":
+		if !r.langSeen {
+			r.langSeen = true
+			_, r.attrs = scanTag(raw, r.attrs)
+			if l, ok := get(r.attrs, "lang"); ok {
+				r.page.Lang = l.value()
+			}
+		}
+	case "meta":
+		if !r.bodyDone {
+			r.readCSP(raw)
+		}
+	case "title":
+		r.inTitle = !selfClosing || !r.opts.XML && !foreign
+	}
+	if isRawText(name) {
+		switch {
+		case foreign, r.opts.XML && (selfClosing || name != "script" && name != "style"):
+			notRaw = true
+		default:
+			r.rawCtx = name
+		}
+	}
+	switch {
+	case name == "":
+		r.out.Write(raw)
+	case name == "script":
+		r.script(raw, selfClosing && (r.opts.XML || foreign))
+	case strings.HasPrefix(name, "amp-"):
+		r.ampStart(name, raw, selfClosing && r.opts.XML)
+	default:
+		r.element(name, raw, false)
+	}
+	return notRaw
+}
+
+// endTag handles an end tag.
+func (r *Rewriter) endTag(name string, raw []byte) {
+	if !r.headDone && !r.inTitle {
+		r.injectHead()
+	}
+	switch name {
+	case "title":
+		r.inTitle = false
+	case "body":
+		r.injectBody()
+	}
+	if !r.opts.XML && len(r.foreign) > 0 {
+		r.foreignEnd(name)
+	}
+	if strings.HasPrefix(name, "amp-") {
+		r.ampEnd(name, raw)
+		return
+	}
+	r.out.Write(raw)
+	if name == "script" && r.reactivate {
+		r.writeReactivate()
+	}
+}
+
+// headPoint reports whether the head insertion goes before this start tag:
+// it follows what must stay first (the <html> and <head> tags, <meta
+// charset> and <meta http-equiv>, <title>, <base>) and precedes the rest.
+func (r *Rewriter) headPoint(name string, raw []byte) bool {
+	if r.inTitle {
+		return false // markup inside an XML <title>
+	}
+	switch name {
+	case "html", "head", "title", "base":
+		return false
+	case "meta":
+		_, r.attrs = scanTag(raw, r.attrs)
+		_, cs := get(r.attrs, "charset")
+		_, he := get(r.attrs, "http-equiv")
+		return !cs && !he
+	}
+	return true
+}
+
+func (r *Rewriter) injectHead() {
+	if !r.headDone && r.opts.HeadInject != nil {
+		r.out.Write(r.opts.HeadInject(r.page))
+	}
+	r.headDone = true
+}
+
+func (r *Rewriter) injectBody() {
+	r.injectHead()
+	if !r.bodyDone && r.opts.BodyInject != nil {
+		r.out.Write(r.opts.BodyInject(r.page))
+	}
+	r.bodyDone = true
 }
 
 // tagName returns the lower-cased name of the tag whose raw bytes start at
@@ -283,7 +508,7 @@ func (r *Rewriter) tokens(z *html.Tokenizer) error {
 // the tokenizer's TagName allocates for every tag, and most tags are nothing
 // to us.
 func tagName(b []byte) string {
-	var buf [9]byte // len("plaintext")
+	var buf [24]byte // len("amp-facebook-comments")
 	n := 0
 	for ; n < len(b) && !isSpace(b[n]) && b[n] != '/' && b[n] != '>'; n++ {
 		if n == len(buf) {
@@ -291,56 +516,30 @@ func tagName(b []byte) string {
 		}
 		buf[n] = lower(b[n])
 	}
-	switch string(buf[:n]) {
-	case "html":
-		return "html"
-	case "head":
-		return "head"
-	case "body":
-		return "body"
-	case "script":
-		return "script"
-	case "noscript":
-		return "noscript"
-	case "iframe":
-		return "iframe"
-	case "frame":
-		return "frame"
-	case "img":
-		return "img"
-	case "source":
-		return "source"
-	case "video":
-		return "video"
-	case "audio":
-		return "audio"
-	case "embed":
-		return "embed"
-	case "object":
-		return "object"
-	case "input":
-		return "input"
-	case "link":
-		return "link"
-	case "param":
-		return "param"
-	case "style":
-		return "style"
-	case "textarea":
-		return "textarea"
-	case "title":
-		return "title"
-	case "xmp":
-		return "xmp"
-	case "noembed":
-		return "noembed"
-	case "noframes":
-		return "noframes"
-	case "plaintext":
-		return "plaintext"
+	if s, ok := knownTags[string(buf[:n])]; ok {
+		return s
 	}
 	return ""
 }
+
+// knownTags are the elements some rule acts on, by lower-cased name.
+var knownTags = func() map[string]string {
+	m := map[string]string{}
+	for _, s := range []string{
+		"html", "head", "body", "meta", "base", "title",
+		"script", "noscript", "iframe", "frame", "img", "image", "source", "video", "audio",
+		"embed", "object", "input", "link", "param", "style", "textarea", "xmp",
+		"noembed", "noframes", "plaintext",
+		"svg", "math", "foreignobject", "desc", "mi", "mo", "mn", "ms", "mtext", "annotation-xml",
+		"use", "feimage", "font", "br", "p",
+		"amp-analytics", "amp-pixel", "amp-ad", "amp-embed", "amp-sticky-ad", "amp-auto-ads",
+		"amp-youtube", "amp-iframe", "amp-twitter", "amp-facebook", "amp-facebook-page",
+		"amp-facebook-like", "amp-facebook-comments", "amp-instagram", "amp-call-tracking",
+	} {
+		m[s] = s
+	}
+	return m
+}()
 
 // isRawText reports whether the tokenizer reports an element's content as one
 // text token (with scripting on, as browsers parse).
@@ -352,36 +551,16 @@ func isRawText(name string) bool {
 	return false
 }
 
-func (r *Rewriter) injectBody() {
-	if !r.bodyDone && r.opts.BodyInject != nil {
-		r.out.Write(r.opts.BodyInject(r.lang))
-	}
-	r.bodyDone = true
-}
-
-func (r *Rewriter) startTag(name string, raw []byte) {
-	if name == "html" && !r.headDone {
-		_, r.attrs = scanTag(raw, r.attrs)
-		if l, ok := get(r.attrs, "lang"); ok {
-			r.lang = l.value()
-		}
-	}
-	if !r.headDone && name != "html" {
-		r.headDone = true
-		if name == "head" {
-			r.out.Write(raw)
-			r.out.Write(r.opts.HeadInject)
-			return
-		}
-		r.out.Write(r.opts.HeadInject)
-	}
-	if name != "script" {
-		r.element(name, raw)
-		return
-	}
+// script applies the script rules to a start tag. complete is for a
+// self-closed script in XML or SVG, which has no text to wait for.
+func (r *Rewriter) script(raw []byte, complete bool) {
 	// Inline scripts are held until their text shows what they are; only
 	// then are their attributes read.
 	if !mayHaveURL(raw) {
+		if complete {
+			r.out.Write(raw)
+			return
+		}
 		r.held = append(r.held[:0], raw...)
 		return
 	}
@@ -400,12 +579,17 @@ func (r *Rewriter) startTag(name string, raw []byte) {
 		r.writeNeutralised(raw, nameEnd, attrs, v, nil, srcName)
 		return
 	}
+	if complete {
+		r.out.Write(raw)
+		return
+	}
 	r.held = append(r.held[:0], raw...)
 }
 
-// scriptSrcAttrs are where a script's URL can be: src, or where page-speed
-// plugins (WP Rocket, LiteSpeed) park it until their loader runs the script.
-var scriptSrcAttrs = []string{"src", "data-rocket-src", "data-src", "data-lazy-src"}
+// scriptSrcAttrs are where a script's URL can be: src, where page-speed
+// plugins (WP Rocket, LiteSpeed) park it until their loader runs the script,
+// and an SVG script's href.
+var scriptSrcAttrs = []string{"src", "data-rocket-src", "data-src", "data-lazy-src", "href", "xlink:href"}
 
 // scriptSrc returns a script's URL attribute and its name, or "".
 func scriptSrc(attrs []attr) (attr, string) {
@@ -429,19 +613,24 @@ var dslash = []byte("//")
 
 // urlAttrs lists, per element, the attributes whose URL makes the browser
 // fetch something (lazy-loading variants included, as loader scripts turn
-// them into real ones).
+// them into real ones). SVG elements take href or xlink:href; an HTML
+// <image> is an <img>.
 var urlAttrs = map[string][]string{
-	"iframe": {"src", "data-src", "data-lazy-src"},
-	"frame":  {"src"},
-	"img":    {"src", "srcset", "data-src", "data-srcset", "data-lazy-src"},
-	"source": {"src", "srcset", "data-src", "data-srcset"},
-	"video":  {"src", "poster"},
-	"audio":  {"src"},
-	"embed":  {"src"},
-	"object": {"data"},
-	"input":  {"src"},
-	"link":   {"href"},
-	"param":  {"value"}, // <param name=movie value=...>, Flash-era video
+	"iframe":  {"src", "data-src", "data-lazy-src"},
+	"frame":   {"src"},
+	"img":     {"src", "srcset", "data-src", "data-srcset", "data-lazy-src"},
+	"image":   {"href", "xlink:href", "src", "srcset"},
+	"source":  {"src", "srcset", "data-src", "data-srcset"},
+	"video":   {"src", "poster"},
+	"audio":   {"src"},
+	"embed":   {"src"},
+	"object":  {"data"},
+	"input":   {"src"},
+	"link":    {"href", "imagesrcset"},
+	"param":   {"value"}, // <param name=movie value=...>, Flash-era video
+	"use":     {"href", "xlink:href"},
+	"feimage": {"href", "xlink:href"},
+	"script":  scriptSrcAttrs, // for oversize.go; script() has its own rules
 }
 
 // hintRels are <link> relations that only warm a connection or cache; to a
@@ -452,59 +641,102 @@ var hintRels = []string{"preconnect", "dns-prefetch", "preload", "prefetch", "pr
 // (me, author, alternate, canonical...) are links and stay as they are.
 var fetchRels = []string{"stylesheet", "icon", "apple-touch-icon", "apple-touch-icon-precomposed", "manifest", "import", "mask-icon"}
 
-// element applies the URL rules to a non-script start tag.
-func (r *Rewriter) element(name string, raw []byte) {
+// unclassified stands for a tracker-capable element that could not be
+// classified within MaxToken; it is held back as analytics.
+var unclassified = &trackers.Vendor{ID: "unclassified", Name: "Unclassified", Category: trackers.Analytics}
+
+// matchAttr returns the vendor of a URL attribute's value that the visitor
+// has not consented to, or nil. Any candidate of a srcset may be it.
+func (r *Rewriter) matchAttr(n string, a attr) *trackers.Vendor {
+	if !mayHaveURL(a.val) {
+		return nil
+	}
+	u := a.value()
+	if strings.HasSuffix(n, "srcset") {
+		for c := range srcsetURLs(u) {
+			if v := r.opts.Catalogue.MatchURL(c); v != nil && !r.opts.Allowed(v.Category) {
+				return v
+			}
+		}
+		return nil
+	}
+	if v := r.opts.Catalogue.MatchURL(u); v != nil && !r.opts.Allowed(v.Category) {
+		return v
+	}
+	return nil
+}
+
+// element applies the URL rules to a non-script start tag. With partial,
+// raw is the first MaxToken bytes of a longer tag (see oversize.go): nothing
+// is dropped, a srcdoc is held unread, and the result reports whether the
+// consent markers were written.
+func (r *Rewriter) element(name string, raw []byte, partial bool) (marked bool) {
 	if name == "" { // most tags: tagName knows only those that matter
 		r.out.Write(raw)
-		return
+		return false
 	}
 	names, ok := urlAttrs[name]
-	if !ok || !mayHaveURL(raw) {
+	srcdoc := name == "iframe" && containsFold(raw, "srcdoc")
+	if !ok || !srcdoc && !partial && !mayHaveURL(raw) {
 		r.out.Write(raw)
-		return
+		return false
 	}
 	nameEnd, attrs := scanTag(raw, r.attrs)
 	r.attrs = attrs
 	var vendor *trackers.Vendor
-	var hits [5]string // the attributes to rename; "" for none
+	var hits [6]string // the attributes to rename; "" for none
 	for i, n := range names {
-		a, ok := get(attrs, n)
-		if !ok || !mayHaveURL(a.val) {
-			continue
-		}
-		u := a.value()
-		if strings.HasSuffix(n, "srcset") {
-			u, _, _ = strings.Cut(strings.TrimSpace(u), " ")
-		}
-		if v := r.opts.Catalogue.MatchURL(u); v != nil && !r.opts.Allowed(v.Category) {
-			if vendor == nil {
-				vendor = v
+		if a, ok := get(attrs, n); ok {
+			v := r.matchAttr(n, a)
+			if v == nil && partial && !r.allAllowed && cut(raw, a) {
+				v = unclassified
 			}
-			hits[i] = n
+			if v != nil {
+				if vendor == nil {
+					vendor = v
+				}
+				hits[i] = n
+			}
+		}
+	}
+	rename := hits[:]
+	if vendor == nil && srcdoc {
+		if a, ok := get(attrs, "srcdoc"); ok && a.hasValue {
+			if _, ph := get(attrs, "data-consent-ph"); !ph {
+				if partial || r.depth >= maxDepth {
+					vendor = unclassified
+					rename = append(rename, "srcdoc")
+				} else if r.nestedSrcdoc(raw, a) {
+					return false
+				}
+			}
 		}
 	}
 	if vendor == nil {
 		r.out.Write(raw)
-		return
+		return false
 	}
 	if name == "link" {
 		rel, _ := get(attrs, "rel")
 		fetches := false
 		for _, t := range strings.Fields(strings.ToLower(rel.value())) {
 			if slices.Contains(hintRels, t) {
+				if partial || r.opts.XML {
+					fetches = true // renamed: dropping could unbalance XML or a streamed tag
+					break
+				}
 				r.neutralised(vendor)
-				return // dropped: a hint is worth nothing without consent
+				return false // dropped: a hint is worth nothing without consent
 			}
 			fetches = fetches || slices.Contains(fetchRels, t)
 		}
 		if !fetches {
 			r.out.Write(raw)
-			return
+			return false
 		}
 	}
 	var extra []byte
-	rename := hits[:]
-	if name == "iframe" && r.opts.Placeholder != nil {
+	if name == "iframe" && r.opts.Placeholder != nil && vendor != unclassified {
 		var src string
 		for _, n := range hits {
 			if a, ok := get(attrs, n); ok && n != "" {
@@ -512,19 +744,66 @@ func (r *Rewriter) element(name string, raw []byte) {
 				break
 			}
 		}
-		extra = r.srcdoc(r.opts.Placeholder(vendor, src, r.lang))
+		extra = r.srcdoc(r.opts.Placeholder(vendor, src, r.page.Lang))
 		if _, ok := get(attrs, "srcdoc"); ok {
 			rename = append(rename, "srcdoc")
 		}
 	}
 	r.writeNeutralised(raw, nameEnd, attrs, vendor, extra, rename...)
+	return true
+}
+
+// maxDepth bounds srcdoc nesting; deeper documents are held unread.
+const maxDepth = 4
+
+// nestedSrcdoc rewrites the document in a frame's srcdoc a as a document of
+// its own (the head gets FrameInject, no banner) and, if that neutralised
+// anything, writes the tag with the result in place of a's value, in a's
+// quote style. It reports whether it wrote the tag.
+func (r *Rewriter) nestedSrcdoc(raw []byte, a attr) bool {
+	var b bytes.Buffer
+	opts := r.opts
+	opts.HeadInject, opts.BodyInject, opts.Decode, opts.XML = opts.FrameInject, nil, nil, false
+	sub := New(&b, opts)
+	sub.depth = r.depth + 1
+	sub.page.ScriptNonce, sub.page.StyleNonce = r.page.ScriptNonce, r.page.StyleNonce // srcdoc frames inherit the policy
+	sub.Write([]byte(a.value()))
+	if err := sub.Close(); err != nil || sub.count == 0 {
+		return false
+	}
+	r.count += sub.count
+	q := byte('"')
+	if c := raw[a.valueStart]; c == '\'' {
+		q = c
+	}
+	w := r.out
+	w.Write(raw[:a.valueStart])
+	w.WriteByte(q)
+	escapeAttr(w, b.Bytes(), q)
+	w.WriteByte(q)
+	w.Write(raw[a.valueEnd:])
+	return true
+}
+
+// containsFold reports whether b contains the lower-case ASCII s in any case.
+func containsFold(b []byte, s string) bool {
+	for i := 0; i+len(s) <= len(b); i++ {
+		if lower(b[i]) == s[0] && bytes.EqualFold(b[i:i+len(s)], []byte(s)) {
+			return true
+		}
+	}
+	return false
 }
 
 // srcdoc renders a placeholder document as the attributes of its frame.
 func (r *Rewriter) srcdoc(doc []byte) []byte {
 	var b bytes.Buffer
 	w := bufio.NewWriterSize(&b, len(doc)+len(doc)/8+32)
-	w.WriteString(` data-consent-ph srcdoc="`)
+	if r.opts.XML {
+		w.WriteString(` data-consent-ph="" srcdoc="`)
+	} else {
+		w.WriteString(` data-consent-ph srcdoc="`)
+	}
 	writeAttrValue(w, string(doc))
 	w.WriteByte('"')
 	w.Flush()
@@ -549,7 +828,7 @@ func (r *Rewriter) fragment(text []byte) {
 	pos := 0
 	for _, t := range tags {
 		r.out.Write(text[pos:t[0]])
-		r.element(tagName(text[t[0]+1:]), text[t[0]:t[1]])
+		r.element(tagName(text[t[0]+1:]), text[t[0]:t[1]], false)
 		pos = t[1]
 	}
 	r.out.Write(text[pos:])
@@ -706,7 +985,7 @@ func (r *Rewriter) tokenizeFragment(text []byte) {
 				r.out.Write(raw)
 				nested = tt == html.StartTagToken
 			default:
-				r.element(name, raw)
+				r.element(name, raw, false)
 			}
 		default:
 			r.out.Write(raw)
@@ -763,15 +1042,34 @@ func (r *Rewriter) writeNeutralised(raw []byte, nameEnd int, attrs []attr, v *tr
 		}
 		w.Write(raw[pos:a.nameStart])
 		w.WriteString("data-consent-")
-		for _, c := range a.name {
-			w.WriteByte(lower(c))
-		}
+		writeHeldName(w, a.name, attrs)
 		pos = a.nameEnd
 	}
 	w.Write(raw[pos:])
 }
 
+// writeHeldName writes what follows "data-consent-" in the name of a held
+// attribute: the name in lower case, with xlink:href as plain href (SVG 2
+// takes both, and banner.js restores data-consent-X as X) unless the element
+// has its own href. A ':' would be an undeclared namespace prefix in XML,
+// so it becomes '-'.
+func writeHeldName(w *bufio.Writer, name []byte, attrs []attr) {
+	if len(name) == len("xlink:href") && bytes.EqualFold(name, []byte("xlink:href")) {
+		if _, ok := get(attrs, "href"); !ok {
+			w.WriteString("href")
+			return
+		}
+	}
+	for _, c := range name {
+		if c == ':' {
+			c = '-'
+		}
+		w.WriteByte(lower(c))
+	}
+}
+
 func (r *Rewriter) neutralised(v *trackers.Vendor) {
+	r.count++
 	if r.opts.OnNeutralise != nil {
 		r.opts.OnNeutralise(v)
 	}
