@@ -151,16 +151,17 @@ func writeAttrValue(w *bufio.Writer, s string) {
 	}
 }
 
-// escapeAttr writes b as the value of an attribute quoted with q. Bytes
-// outside ASCII pass as they are, so a page's own charset is kept.
-func escapeAttr(w *bufio.Writer, b []byte, q byte) {
+// escapeAttr writes b as the value of an attribute quoted with q ('<' and
+// '>' as references too in XML). Bytes outside ASCII pass as they are, so a
+// page's own charset is kept.
+func escapeAttr(w *bufio.Writer, b []byte, q byte, xml bool) {
 	for _, c := range b {
 		switch {
 		case c == '&':
 			w.WriteString("&amp;")
-		case c == '<':
+		case c == '<' && xml:
 			w.WriteString("&lt;")
-		case c == '>':
+		case c == '>' && xml:
 			w.WriteString("&gt;")
 		case c == q && q == '"':
 			w.WriteString("&quot;")

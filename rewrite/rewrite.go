@@ -779,7 +779,7 @@ func (r *Rewriter) nestedSrcdoc(raw []byte, a attr) bool {
 	w := r.out
 	w.Write(raw[:a.valueStart])
 	w.WriteByte(q)
-	escapeAttr(w, b.Bytes(), q)
+	escapeAttr(w, b.Bytes(), q, r.opts.XML)
 	w.WriteByte(q)
 	w.Write(raw[a.valueEnd:])
 	return true
