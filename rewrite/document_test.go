@@ -223,6 +223,8 @@ func TestURLForms(t *testing.T) {
 		`<img src="https://www.facebook.com:443/tr?id=1">`,
 		`<img src="https://www.facebook.com./tr">`,
 		`<img src="https://www.%66acebook.com/tr">`,
+		`<img src="https:www.facebook.com/tr">`,
+		`<img src=HTTP:WWW.FACEBOOK.COM/tr>`,
 	} {
 		got := run(t, []byte(in), 0, Options{})
 		if !bytes.Contains(got, []byte(`data-consent-vendor="facebook-tr"`)) {

@@ -604,9 +604,24 @@ func scriptSrc(attrs []attr) (attr, string) {
 // mayHaveURL reports whether raw bytes can hold an absolute or
 // protocol-relative URL: one needs "//", or a character reference or
 // backslash standing in for a slash, or a tab or newline between the
-// slashes (URL parsers drop them). Anything else is passed on unparsed.
+// slashes (URL parsers drop them), or "http:" without slashes (an
+// authority on a page of the other scheme). Anything else is passed on
+// unparsed.
 func mayHaveURL(raw []byte) bool {
-	return bytes.Contains(raw, dslash) || bytes.ContainsAny(raw, "&\\\t\n\r")
+	if bytes.Contains(raw, dslash) || bytes.ContainsAny(raw, "&\\\t\n\r") {
+		return true
+	}
+	for i := bytes.IndexByte(raw, ':'); i >= 0; {
+		if i >= 4 && bytes.EqualFold(raw[i-4:i], []byte("http")) || i >= 5 && bytes.EqualFold(raw[i-5:i], []byte("https")) {
+			return true
+		}
+		j := bytes.IndexByte(raw[i+1:], ':')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+	}
+	return false
 }
 
 var dslash = []byte("//")
