@@ -64,6 +64,9 @@ func (h *Handler) page(v visitor, locale, returnTo string) banner.Page {
 	if !v.decided {
 		p.ConsentID = ""
 	}
+	if !v.grantsAll() {
+		p.Guard = h.guardConfig()
+	}
 	for _, c := range trackers.Categories {
 		ct := t.Categories[string(c)]
 		p.Categories = append(p.Categories, banner.Category{

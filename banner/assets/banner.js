@@ -98,8 +98,11 @@
   }
 
   // restore gives an element back its own attributes; an embed placeholder
-  // (our srcdoc) goes first, so that src is what loads.
+  // (our srcdoc) goes first, so that src is what loads. The attributes are
+  // set past the run-time guard of the element's window: "Load this once"
+  // loads without a consent the guard would know of.
   function restore(el) {
+    var g = (el.ownerDocument.defaultView || window).__cg;
     if (el.hasAttribute('data-consent-ph')) { el.removeAttribute('srcdoc'); el.removeAttribute('data-consent-ph'); }
     if (el.localName === 'script' && !el.hasAttribute('data-consent-type')) el.removeAttribute('type');
     var yt = el.getAttribute('data-consent-vendor') === 'youtube';
@@ -109,7 +112,7 @@
         var v = el.getAttribute(n);
         if (yt && (n === 'data-consent-src' || n === 'data-consent-data-src')) v = v.replace(ytEmbed, '$1www.youtube-nocookie.com/embed/');
         el.removeAttribute(n);
-        el.setAttribute(n.slice(13), v);
+        if (g && g.set) g.set(el, n.slice(13), v); else el.setAttribute(n.slice(13), v);
       }
     });
     el.removeAttribute('data-consent');

@@ -120,13 +120,16 @@ if (r && r.querySelectorAll) [].forEach.call(r.querySelectorAll('[data-consent-q
 
 // R restores a held element in place: the same object, so the site's own
 // references and onload handlers keep working. A script becomes live when
-// its src comes back, after its type: it runs exactly once.
+// its src comes back, after its type: it runs exactly once. YouTube comes
+// back as youtube-nocookie, as banner.js restores it.
 function R(e) {
-var a = [].slice.call(e.attributes), t = e.getAttribute('data-consent-type');
+var a = [].slice.call(e.attributes), t = e.getAttribute('data-consent-type'), y = e.getAttribute('data-consent-vendor') == 'youtube';
 ra.call(e, 'data-consent'); ra.call(e, 'data-consent-vendor'); ra.call(e, 'data-consent-type');
 if (e.localName == 'script') t == null ? ra.call(e, 'type') : sa.call(e, 'type', t);
 a.forEach(function (x) {
-if (/^data-consent-(?!vendor$|type$)/.test(x.name)) { ra.call(e, x.name); sa.call(e, x.name.slice(13), x.value); }
+var v = x.value;
+if (y) v = v.replace(/^((?:https?:)?\/\/)(?:www\.)?youtube\.com\/embed\//i, '$1www.youtube-nocookie.com/embed/');
+if (/^data-consent-(?!vendor$|type$)/.test(x.name)) { ra.call(e, x.name); sa.call(e, x.name.slice(13), v); }
 });
 }
 
@@ -183,7 +186,7 @@ P(E, 'outerHTML', function (set, v) { var p = this.parentNode; set.call(this, S(
 // call completes it (or, failing that, written as it is once the writing
 // script is done).
 function DW(t, v) {
-var m = /<(?:[a-z\/](?:[^>"']|"[^"]*"?|'[^']*'?)*)?$/i.exec(v = WP + v);
+var m = /<(?:[a-z\/](?:[^>"']|"[^"]*(?:"|$)|'[^']*(?:'|$))*)?$/i.exec(v = WP + v);
 WP = '';
 if (m) {
 WP = m[0]; v = v.slice(0, m.index);
@@ -236,6 +239,9 @@ stub('fbq', 'marketing', fbq);
 stub('twttr', 'social', {_e: [], ready: function (f) { this._e.push(f); }, widgets: {load: no}});
 
 w.__cg = {
+// set is setAttribute past the guard: for a load the visitor asked for
+// once (a placeholder's "Load this once"), without consenting.
+set: function (e, n, v) { sa.call(e, n, v); },
 grant: function (c) {
 var o = Q;
 c.forEach(function (x) { if (!has(G, x)) G.push(x); });

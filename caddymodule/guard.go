@@ -1,0 +1,79 @@
+package caddymodule
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/consentgate/consentgate/trackers"
+)
+
+// guardConfigs memoises guardConfig per catalogue: the JSON is the same for
+// every page a handler rewrites. It is bounded (emptied when full), as each
+// config reload provisions new catalogues.
+var guardConfigs = struct {
+	sync.Mutex
+	m map[*trackers.Catalogue]string
+}{m: map[*trackers.Catalogue]string{}}
+
+// guardConfig returns the run-time guard's configuration for the catalogue
+// pages are rewritten with: host → its URL rules, each [path, query,
+// category, vendor ID], in the order trackers.MatchURL tries them. A path
+// pattern with '*' becomes an anchored regular expression (it starts with
+// '^', which no path does). Necessary exemptions are rules like any other,
+// of category "necessary". Only hosts and categories reach the page.
+func (h *Handler) guardConfig() string {
+	guardConfigs.Lock()
+	defer guardConfigs.Unlock()
+	if s, ok := guardConfigs.m[h.rewriting]; ok {
+		return s
+	}
+	s := guardJSON(h.rewriting)
+	if len(guardConfigs.m) >= 64 {
+		clear(guardConfigs.m)
+	}
+	guardConfigs.m[h.rewriting] = s
+	return s
+}
+
+func guardJSON(c *trackers.Catalogue) string {
+	hosts := map[string][][4]string{}
+	for _, r := range c.GuardHosts() {
+		p := r.Path
+		if strings.Contains(p, "*") {
+			parts := strings.Split(p, "*")
+			for i := range parts {
+				parts[i] = regexp.QuoteMeta(parts[i])
+			}
+			p = "^" + strings.Join(parts, "[^/]*") + "$"
+		}
+		hosts[r.Host] = append(hosts[r.Host], [4]string{p, r.Query, string(r.Category), r.VendorID})
+	}
+	b, err := json.Marshal(hosts)
+	if err != nil {
+		panic(fmt.Sprintf("caddymodule: guard config: %v", err)) // strings only
+	}
+	// JSON leaves non-ASCII as it is; the page's charset may not be UTF-8.
+	var out strings.Builder
+	for _, r := range string(b) {
+		if r < 0x80 {
+			out.WriteRune(r)
+		} else {
+			fmt.Fprintf(&out, `\u%04x`, r) // hosts and IDs: no runes beyond the BMP
+		}
+	}
+	return out.String()
+}
+
+// grantsAll reports whether v has consented to every category, so that the
+// page needs no run-time guard.
+func (v visitor) grantsAll() bool {
+	for _, c := range trackers.Categories {
+		if !v.allows(c) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,1 @@
+window.__first.push(/r=(\w+)/.exec(document.currentScript.src)[1]);

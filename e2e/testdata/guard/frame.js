@@ -1,0 +1,1 @@
+new Image().src = 'https://www.facebook.com/tr?id=1&ev=frame';
