@@ -19,7 +19,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		site_name <name>
 //		secret <key>
 //		policy_version <version>
-//		rule <host[/path]> <category>
+//		rule <host[/path]> <category|necessary>
 //		inline_rule <code substring> <category>
 //		cookie <name> <category> [prefix]
 //		necessary_cookies <name...>

@@ -28,15 +28,15 @@ const (
 func (h *Handler) preConsentCSP(v visitor) string {
 	sources := []string{"'self'"}
 	sources = append(sources, h.PreConsentCSPAllow...)
-	for _, vd := range h.catalogue.Vendors() {
-		if !v.allows(vd.Category) {
+	for _, r := range h.catalogue.GuardHosts() {
+		// A source is a host and a path: CSP has no queries, and a path
+		// ending in "/" covers everything below it.
+		if r.Category == trackers.Necessary || !v.allows(r.Category) {
 			continue
 		}
-		for _, host := range vd.Hosts {
-			for _, src := range []string{host, "*." + host} {
-				if !slices.Contains(sources, src) {
-					sources = append(sources, src)
-				}
+		for _, src := range []string{r.Host + r.Path, "*." + r.Host + r.Path} {
+			if !slices.Contains(sources, src) {
+				sources = append(sources, src)
 			}
 		}
 	}

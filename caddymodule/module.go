@@ -132,6 +132,8 @@ type Admin struct {
 type Rule struct {
 	// Match is a host ("maps.google.com"), host and path prefix
 	// ("example.com/embed/"), or with Inline an inline-code substring.
+	// Category "necessary" exempts what the catalogue would hold back (a
+	// form's own bot check, say); the most specific rule wins.
 	Match    string `json:"match"`
 	Category string `json:"category"`
 	Inline   bool   `json:"inline,omitempty"`
@@ -194,6 +196,11 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	h.providers = map[trackers.Category][]string{}
 	for _, v := range cat.Vendors() {
+		// Exemptions and the catalogue's fail-safe vendors (an unknown
+		// amp-analytics, say) name no provider a visitor would recognise.
+		if v.Category == trackers.Necessary || len(v.Hosts) == 0 && len(v.Signatures) == 0 {
+			continue
+		}
 		if !slices.Contains(h.providers[v.Category], v.Name) && !strings.HasPrefix(v.ID, "site:") {
 			h.providers[v.Category] = append(h.providers[v.Category], v.Name)
 		}

@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"cmp"
 	"net/http"
 	"strings"
 
@@ -78,28 +79,39 @@ func (h *Handler) newRewriter(w *responseWriter, enc string) *rewrite.Rewriter {
 	v, r := w.v, w.req
 	returnTo := originalURI(r)
 	nonce, styleNonce := cspNonces(w.Header())
-	page := func(lang string) banner.Page {
-		p := h.page(v, h.locale(r.URL.Path, lang), returnTo)
-		p.Nonce, p.StyleNonce = nonce, styleNonce
+	// A nonce in the header wins; one in a <meta> policy is the rewriter's
+	// to find before it inserts anything.
+	page := func(rp rewrite.Page) banner.Page {
+		p := h.page(v, h.locale(r.URL.Path, rp.Lang), returnTo)
+		p.Nonce, p.StyleNonce = cmp.Or(nonce, rp.ScriptNonce), cmp.Or(styleNonce, rp.StyleNonce)
+		p.XML = w.xml
 		return p
 	}
+	xml := func(b []byte, inHead bool) []byte {
+		if w.xml {
+			return banner.XHTML(b, inHead)
+		}
+		return b
+	}
+	head := func(rp rewrite.Page) []byte { return xml(h.rendered.Head(page(rp)), true) }
 	opts := rewrite.Options{
 		Catalogue: h.rewriting,
 		Allowed:   v.allows,
 		Decode:    decoders[enc],
+		XML:       w.xml,
 		Placeholder: func(vd *trackers.Vendor, src, lang string) []byte {
-			return h.placeholder(page(lang), vd, src)
+			return h.placeholder(page(rewrite.Page{Lang: lang}), vd, src)
 		},
 	}
 	// What is inserted depends on what the response is: only a page the
 	// visitor navigated to gets a banner; a fragment gets nothing, or a
-	// page swapping it in would show two.
+	// page swapping it in would show two; an SVG gets no HTML at all.
 	switch w.kind {
 	case kindPage:
-		opts.HeadInject = h.rendered.Head(page(""))
-		opts.BodyInject = func(lang string) []byte { return h.rendered.Body(page(lang)) }
+		opts.HeadInject, opts.FrameInject = head, head
+		opts.BodyInject = func(rp rewrite.Page) []byte { return xml(h.rendered.Body(page(rp)), false) }
 	case kindFrame:
-		opts.HeadInject = h.rendered.Head(page(""))
+		opts.HeadInject, opts.FrameInject = head, head
 	}
 	if h.logger.Core().Enabled(zap.DebugLevel) {
 		opts.OnNeutralise = func(vd *trackers.Vendor) { w.neutralised = append(w.neutralised, vd.ID) }
