@@ -151,6 +151,10 @@ func TestTokenizerStates(t *testing.T) {
 	check(t, []byteCase{
 		{"script data double escaped", `<script><!-- document.write('<script src=//www.google-analytics.com/urchin.js></script>') //--></script><img src=//www.facebook.com/tr>`,
 			`<script type="text/plain" data-consent="analytics" data-consent-vendor="google-analytics"><!-- document.write('<script src=//www.google-analytics.com/urchin.js></script>') //--></script>` + px},
+		{"escaped script: '<' and a space stay escaped, as browsers have it", `<script><!-- if (a < b) document.write('<script src=/a.js></script>'); var s = "</body>"; --></script><p>x</p></body>`,
+			`<script><!-- if (a < b) document.write('<script src=/a.js></script>'); var s = "</body>"; --></script><p>x</p></body>`},
+		{"the same, a tracker loader", "<script><!--\nfor (var i = 0; i < 1; i++) document.write('<script src=\"http://www.google-analytics.com/urchin.js\"></script>');\n//--></script><img src=//www.facebook.com/tr>",
+			"<script type=\"text/plain\" data-consent=\"analytics\" data-consent-vendor=\"google-analytics\"><!--\nfor (var i = 0; i < 1; i++) document.write('<script src=\"http://www.google-analytics.com/urchin.js\"></script>');\n//--></script>" + px},
 		{"--!> ends a comment", `<!-- old --!><img src=//www.facebook.com/tr>`, `<!-- old --!>` + px},
 		{"<!--> is a whole comment", `<!--><img src=//www.facebook.com/tr>`, `<!-->` + px},
 		{"<!---> is a whole comment", `<!---><img src=//www.facebook.com/tr>`, `<!--->` + px},
@@ -300,5 +304,13 @@ func TestAMP(t *testing.T) {
 	in := `<amp-analytics type="gtag"></amp-analytics><amp-youtube data-videoid="a"></amp-youtube>`
 	if got := run(t, []byte(in), 0, Options{Allowed: allow(trackers.Categories...)}); string(got) != in {
 		t.Errorf("consented visitor got %s", got)
+	}
+}
+
+// A script html.Tokenizer ends early, cut off by the end of input.
+func TestEscapedScriptAtEOF(t *testing.T) {
+	in := `<script><!-- a < <script></script>`
+	if got := string(run(t, []byte(in), 0, Options{})); got != in {
+		t.Errorf("got %q", got)
 	}
 }

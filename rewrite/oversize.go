@@ -35,7 +35,8 @@ import (
 //     with scripting on); its first MaxToken bytes are rewritten as usual.
 
 // oversized streams the rest of a token whose first bytes are raw; the
-// tokenizer's buffered input is already back in r.src. It returns
+// tokenizer's buffered input is already back in r.src. It also takes over a
+// script whose end html.Tokenizer misplaced (see tokens). It returns
 // html.ErrBufferExceeded, for a fresh tokenizer, or the input's error.
 func (r *Rewriter) oversized(raw []byte, rawCtx string) error {
 	s := &r.scan
@@ -69,14 +70,24 @@ func (r *Rewriter) oversized(raw []byte, rawCtx string) error {
 // bigText streams the rest of the raw text of element name.
 func (r *Rewriter) bigText(name string, raw []byte) {
 	s := &r.scan
-	if r.held != nil {
+	var whole *heldText
+	switch {
+	case r.held != nil && len(raw) < r.opts.MaxToken:
+		// A script html.Tokenizer ended too early: decided on its
+		// whole text, if that fits in MaxToken.
+		whole = &heldText{r: r, start: r.held, buf: append([]byte(nil), raw...)}
+		r.held = nil
+		s.sink = whole
+	case r.held != nil:
 		r.decideBigScript(raw)
 	}
 	if name == "noscript" {
 		r.bigNoscript(raw)
 		return
 	}
-	r.text(name, raw)
+	if whole == nil {
+		r.text(name, raw)
+	}
 	if name == "plaintext" {
 		for s.next() {
 		}
@@ -101,6 +112,14 @@ func (r *Rewriter) bigText(name string, raw []byte) {
 		}
 	}
 	s.done()
+	if whole != nil {
+		s.sink = nil
+		if !whole.passed {
+			r.held = whole.start
+			r.flushHeld(whole.buf)
+			r.out.Write(whole.buf)
+		}
+	}
 	switch name {
 	case "title":
 		r.inTitle = false
@@ -164,6 +183,35 @@ func (r *Rewriter) bigNoscript(raw []byte) {
 		}
 	}
 	s.done()
+}
+
+// heldText collects the text of a held script up to MaxToken, for its
+// start tag to be decided on the whole of it; past that it is decided on
+// what it has, as an oversized one.
+type heldText struct {
+	r      *Rewriter
+	start  []byte // the held start tag
+	buf    []byte
+	passed bool // decided: the rest goes straight out
+}
+
+func (d *heldText) Write(p []byte) (int, error) {
+	r := d.r
+	if d.passed {
+		return r.out.Write(p)
+	}
+	d.buf = append(d.buf, p...)
+	if len(d.buf) >= r.opts.MaxToken {
+		r.held = d.start
+		r.decideBigScript(d.buf)
+		r.out.Write(d.buf)
+		d.passed = true
+		if r.reactivate {
+			r.scan.sig = true
+			r.scan.tail = append(r.scan.tail[:0], d.buf[len(d.buf)-sigOverlap:]...)
+		}
+	}
+	return len(p), nil
 }
 
 // decideBigScript writes the held script start tag whose text is longer

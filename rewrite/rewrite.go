@@ -328,6 +328,12 @@ func (r *Rewriter) tokens(z *html.Tokenizer) error {
 			r.src.unread(z.Buffered())
 			return r.oversized(raw, rawCtx)
 		}
+		if tt == html.TextToken && rawCtx == "script" && bytes.Contains(raw, commentOpen) && !endsScript(raw) {
+			// A browser reads on: html.Tokenizer leaves the escaped state
+			// on "<" plus a non-letter, where browsers stay in it.
+			r.src.unread(z.Buffered())
+			return r.oversized(raw, rawCtx)
+		}
 		if tt == html.ErrorToken {
 			if len(raw) > 0 && !r.headDone && !blank(raw) {
 				r.injectHead()
@@ -363,6 +369,23 @@ func (r *Rewriter) tokens(z *html.Tokenizer) error {
 			r.out.Write(raw)
 		}
 	}
+}
+
+var commentOpen = []byte("<!--")
+
+// endsScript reports whether browsers end a script whose text is text at
+// the "</script>" that html.Tokenizer found after it.
+func endsScript(text []byte) bool {
+	m := rawScan{tag: "script", script: true}
+	for _, c := range text {
+		m.step(c)
+	}
+	for _, c := range []byte("</script>") {
+		if m.step(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // text handles a text token; rawCtx is the raw-text element it is the
