@@ -1,7 +1,10 @@
 package caddymodule_test
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
+	"regexp"
 	"net/url"
 	"strings"
 	"testing"
@@ -66,5 +69,39 @@ func TestPreConsentCSPReportOnly(t *testing.T) {
 	resp, _ := itGet(t, itClient(t), base+"/index.html", map[string]string{"Accept": "text/html"})
 	if resp.Header.Get("Content-Security-Policy") != "" || !strings.Contains(resp.Header.Get("Content-Security-Policy-Report-Only"), "script-src 'self' 'unsafe-inline'") {
 		t.Errorf("report-only: got enforcing %q and report-only %q", resp.Header.Get("Content-Security-Policy"), resp.Header.Get("Content-Security-Policy-Report-Only"))
+	}
+}
+
+// TestGuardRunsUnderThePagesCSP: the inline guard carries the page's nonce,
+// or its hash is added to a policy that allows no inline script; a policy
+// that allows inline scripts is left as it was.
+func TestGuardRunsUnderThePagesCSP(t *testing.T) {
+	const page = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Pay</title></head><body><p>Pay</p></body></html>`
+	up := itUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Security-Policy", r.URL.Query().Get("csp"))
+		w.Write([]byte(page))
+	})
+	base := testcaddy.Start(t, "cookie_consent\nreverse_proxy "+up)
+	c := itClient(t)
+	guardRE := regexp.MustCompile(`<script data-granted="[^"]*"( nonce="[^"]*")?>(?s:(.*?))</script>`)
+	for _, tc := range []struct{ csp, wantCSP, wantNonce string }{
+		{"script-src 'nonce-r4nd0m' 'strict-dynamic'; style-src 'self' 'nonce-r4nd0m'", "script-src 'nonce-r4nd0m' 'strict-dynamic'; style-src 'self' 'nonce-r4nd0m'", "r4nd0m"},
+		{"default-src 'self'", "default-src 'self' 'sha256-{hash}'", ""},
+		{"script-src 'self' 'unsafe-inline'", "script-src 'self' 'unsafe-inline'", ""},
+	} {
+		resp, body := itGet(t, c, base+"/?csp="+url.QueryEscape(tc.csp), map[string]string{"Accept": "text/html"})
+		m := guardRE.FindSubmatch(body)
+		if m == nil {
+			t.Fatalf("%s: no inline guard in\n%s", tc.csp, body)
+		}
+		if got := strings.TrimSuffix(strings.TrimPrefix(string(m[1]), ` nonce="`), `"`); got != tc.wantNonce {
+			t.Errorf("%s: guard nonce %q, want %q", tc.csp, got, tc.wantNonce)
+		}
+		sum := sha256.Sum256(m[2])
+		want := strings.ReplaceAll(tc.wantCSP, "{hash}", base64.StdEncoding.EncodeToString(sum[:]))
+		if got := resp.Header.Get("Content-Security-Policy"); got != want {
+			t.Errorf("policy %q\n got %q\nwant %q", tc.csp, got, want)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/consentgate/consentgate/banner"
 	"github.com/consentgate/consentgate/rewrite"
 )
 
@@ -56,9 +57,9 @@ func (w *responseWriter) WriteHeader(status int) {
 	w.h.filterSetCookie(hdr, w.v)
 	w.status = status
 	w.mode = w.decide(status, hdr)
+	w.kind, w.xml = kindOf(w.req, hdr), isXML(hdr)
 	switch w.mode {
 	case rewriting:
-		w.kind, w.xml = kindOf(w.req, hdr), isXML(hdr)
 		w.rw = w.h.newRewriter(w, contentEncoding(hdr))
 		w.rewrittenHeaders(hdr)
 		return // committed with the first byte
@@ -107,12 +108,30 @@ func (w *responseWriter) rewrittenHeaders(hdr http.Header) {
 	for _, k := range []string{"Content-Length", "Content-Encoding", "ETag", "Accept-Ranges"} {
 		hdr.Del(k)
 	}
+	w.allowGuard(hdr)
 	w.h.setPreConsentCSP(hdr, w.v)
 	hdr.Add("Vary", "Cookie")
 	hdr.Add("Vary", fragmentVary)
 	hdr.Del("Last-Modified")
 	if !strings.Contains(strings.ToLower(hdr.Get("Cache-Control")), "no-store") {
 		hdr.Set("Cache-Control", "private, no-cache")
+	}
+}
+
+// allowGuard lets the inline run-time guard run under the page's own
+// Content-Security-Policy: with its nonce when it has one, else by adding
+// the guard's hash to any policy that would block it.
+func (w *responseWriter) allowGuard(hdr http.Header) {
+	if w.kind != kindPage && w.kind != kindFrame {
+		return
+	}
+	if nonce, _ := cspNonces(hdr); nonce != "" {
+		return
+	}
+	p := w.h.page(w.v, "en", "")
+	p.XML = w.xml
+	if hash := banner.GuardHash(p); hash != "" {
+		allowInlineHash(hdr, "'sha256-"+hash+"'")
 	}
 }
 
