@@ -247,7 +247,7 @@ func TestXML(t *testing.T) {
 		{"self-closed script is complete", `<script src="https://www.google-analytics.com/ga.js"/><iframe src="https://www.youtube.com/embed/x"></iframe>`,
 			`<script type="text/plain" data-consent="analytics" data-consent-vendor="google-analytics" data-consent-src="https://www.google-analytics.com/ga.js"/><iframe data-consent="media" data-consent-vendor="youtube" data-consent-ph="" srcdoc="&lt;p&gt;Video&lt;/p&gt;" data-consent-src="https://www.youtube.com/embed/x"></iframe>`},
 		{"inline script in CDATA", "<script type=\"text/javascript\">//<![CDATA[\n(function(){var s=document.createElement('script');s.src='https://static.hotjar.com/c/hotjar-1.js';})();\n//]]></script>",
-			"<script type=\"text/plain\" data-consent-type=\"text/javascript\" data-consent=\"analytics\" data-consent-vendor=\"hotjar\" type=\"text/javascript\">//<![CDATA[\n(function(){var s=document.createElement('script');s.src='https://static.hotjar.com/c/hotjar-1.js';})();\n//]]></script>"},
+			"<script type=\"text/plain\" data-consent=\"analytics\" data-consent-vendor=\"hotjar\" data-consent-type=\"text/javascript\">//<![CDATA[\n(function(){var s=document.createElement('script');s.src='https://static.hotjar.com/c/hotjar-1.js';})();\n//]]></script>"},
 		{"preconnect renamed, not dropped", `<link rel="preconnect" href="https://www.google-analytics.com"/>`,
 			`<link data-consent="analytics" data-consent-vendor="google-analytics" rel="preconnect" data-consent-href="https://www.google-analytics.com"/>`},
 		{"textarea and iframe content is markup", `<textarea><img src="//www.facebook.com/tr"/></textarea><iframe src="/x"><img src="//www.facebook.com/tr"/></iframe>`,

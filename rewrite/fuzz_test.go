@@ -15,7 +15,7 @@ import (
 
 func FuzzRewrite(f *testing.F) {
 	seeds, _ := filepath.Glob("../testdata/site/*.html")
-	corpus, _ := filepath.Glob("testdata/corpus/*.html")
+	corpus, _ := filepath.Glob("testdata/corpus/*.*")
 	for _, s := range append(seeds, corpus...) {
 		b, _ := os.ReadFile(s)
 		f.Add(b, uint16(7))

@@ -41,6 +41,13 @@ import (
 func (r *Rewriter) oversized(raw []byte, rawCtx string) error {
 	s := &r.scan
 	s.reset(r)
+	if r.held != nil && rawCtx == "" {
+		r.decideBigScript(raw) // an SVG script's text in an HTML page: markup
+	}
+	if r.reactivate {
+		s.sig = true
+		s.tail = append(s.tail[:0], raw[max(0, len(raw)-sigOverlap):]...)
+	}
 	switch {
 	case rawCtx != "":
 		r.bigText(rawCtx, raw)

@@ -397,7 +397,7 @@ func (r *Rewriter) text(rawCtx string, raw []byte) {
 	switch {
 	case rawCtx == "noscript":
 		r.fragment(raw)
-	case rawCtx == "script" && r.reactivate:
+	case r.reactivate: // the text of a held script (see oversize.go)
 		if r.signature(raw) {
 			r.reactivate = false
 		}
@@ -1054,12 +1054,18 @@ func (r *Rewriter) flushHeld(text []byte) {
 // "data-consent-". For scripts, type="text/plain" is
 // inserted first, so it wins over the page's own type (browsers keep the
 // first of duplicate attributes), which is kept in data-consent-type for
-// re-activation.
+// re-activation; in XML, where duplicates are an error, the page's type is
+// renamed to data-consent-type instead.
 func (r *Rewriter) writeNeutralised(raw []byte, nameEnd int, attrs []attr, v *trackers.Vendor, extra []byte, rename ...string) {
 	r.neutralised(v)
 	w := r.out
 	w.Write(raw[:nameEnd])
-	if tagName(raw[1:]) == "script" {
+	script := tagName(raw[1:]) == "script"
+	if script && r.opts.XML {
+		// XML has no duplicate attributes: the page's type is renamed.
+		w.WriteString(` type="text/plain"`)
+		rename = append(rename[:len(rename):len(rename)], "type")
+	} else if script {
 		w.WriteString(` type="text/plain"`)
 		if t, ok := get(attrs, "type"); ok {
 			w.WriteString(` data-consent-type="`)
