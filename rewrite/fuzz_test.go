@@ -19,6 +19,7 @@ func FuzzRewrite(f *testing.F) {
 	for _, s := range append(seeds, corpus...) {
 		b, _ := os.ReadFile(s)
 		f.Add(b, uint16(7))
+		f.Add(b, uint16(0x8000|13))
 	}
 	for _, s := range []string{
 		`<script src=//www.google-analytics.com/ga.js></script>`,
@@ -33,8 +34,14 @@ func FuzzRewrite(f *testing.F) {
 		`<script><!--` + "\n" + `document.write('<script src="http://www.google-analytics.com/urchin.js"><\/script>');//--></script>`,
 		`<link rel=me href=https://twitter.com/x><link rel="stylesheet icon" href=//platform.x.com/a.css><a href=https://youtu.be/x>v</a>`,
 		`<script>__gaTracker('create','UA-1');omega('send')</script><script>gtag('config','AW-1')</script><blockquote class=twitter-tweet><p>Bins</p></blockquote>`,
+		`<amp-analytics type="gtag"><script type="application/json">{}</script></amp-analytics><amp-iframe src="/x"><amp-iframe src="https://www.facebook.com/plugins/x"></amp-iframe></amp-iframe>`,
+		`<iframe srcdoc="<script src=&quot;//www.google-analytics.com/ga.js&quot;></script>"></iframe><template><img src=//www.facebook.com/tr></template>`,
+		`<svg><style><img src=//www.facebook.com/tr></style><foreignObject><textarea>x</textarea></foreignObject><script href="//www.google-analytics.com/ga.js"/></svg>`,
+		`<head><meta http-equiv="Content-Security-Policy" content="script-src 'nonce-a'"><title>t</title><script><!-- a < <script></script> --></script></head>`,
+		`<noscript><script src="https://www.googletagmanager.com/gtag/js?id=G-1"/></noscript><?xml version="1.0"?><![CDATA[<img src=//www.facebook.com/tr>]]>`,
 	} {
 		f.Add([]byte(s), uint16(3))
+		f.Add([]byte(s), uint16(0x8000|5))
 	}
 	cat, err := trackers.New(trackers.Builtin, nil)
 	if err != nil {
@@ -43,15 +50,25 @@ func FuzzRewrite(f *testing.F) {
 	empty, _ := trackers.New(nil, nil)
 	f.Fuzz(func(t *testing.T, in []byte, split uint16) {
 		chunk := int(split%512) + 1
+		xml := split&0x8000 != 0 // the same input as an XHTML or SVG document
 		// Nothing to rewrite (no catalogue, or everything consented):
 		// byte-identical output, even across oversized tokens.
 		all := allow(trackers.Categories...)
 		for _, max := range []int{0, 64} {
 			for _, c := range []*trackers.Catalogue{empty, cat} {
-				if got := run(t, in, chunk, Options{Catalogue: c, Allowed: all, MaxToken: max}); !bytes.Equal(got, in) {
+				if got := run(t, in, chunk, Options{Catalogue: c, Allowed: all, MaxToken: max, XML: xml}); !bytes.Equal(got, in) {
 					t.Fatalf("identity broken (MaxToken %d):\n in: %q\nout: %q", max, in, got)
 				}
 			}
+		}
+		if xml {
+			for _, max := range []int{0, 64} {
+				opts := Options{Catalogue: cat, MaxToken: max, XML: true}
+				if a, b := run(t, in, 0, opts), run(t, in, chunk, opts); !bytes.Equal(a, b) {
+					t.Fatalf("XML: chunk size %d changes output (MaxToken %d):\n%q\n%q", chunk, max, a, b)
+				}
+			}
+			return
 		}
 		whole := run(t, in, 0, Options{Catalogue: cat})
 		if got := run(t, in, chunk, Options{Catalogue: cat}); !bytes.Equal(got, whole) {

@@ -709,7 +709,7 @@ func (r *Rewriter) matchAttr(n string, a attr) *trackers.Vendor {
 // is dropped, a srcdoc is held unread, and the result reports whether the
 // consent markers were written.
 func (r *Rewriter) element(name string, raw []byte, partial bool) (marked bool) {
-	if name == "" { // most tags: tagName knows only those that matter
+	if name == "" || r.allAllowed { // most tags: tagName knows only those that matter
 		r.out.Write(raw)
 		return false
 	}
