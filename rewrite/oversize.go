@@ -419,10 +419,16 @@ func (r *Rewriter) bigEndTag(raw []byte) {
 	for _, c := range raw[3:] {
 		t.step(c)
 	}
+	reactivate := r.reactivate
+	r.reactivate = false // not inside the end tag
 	r.endTag(name, raw) // writes raw, renamed for a held component
 	for s.next() && !t.step(s.c) {
 	}
 	s.done()
+	if reactivate && name == "script" {
+		r.writeReactivate()
+	}
+	r.reactivate = reactivate && name != "script"
 }
 
 // bigMarkup streams the rest of a comment, doctype, CDATA section or bogus

@@ -56,6 +56,8 @@ func TestOversized(t *testing.T) {
 			`<style>` + big + `</style ><iframe data-consent="media" data-consent-vendor="youtube" data-consent-src=https://www.youtube.com/embed/x></iframe>`},
 		{"big noscript is rewritten whole", `<noscript>` + big + `<img src="https://www.facebook.com/tr?id=1&amp;ev=PageView&amp;noscript=1"/></noscript><img src=//www.facebook.com/tr>`,
 			`<noscript>` + big + `<img data-consent="marketing" data-consent-vendor="facebook-tr" data-consent-src="https://www.facebook.com/tr?id=1&amp;ev=PageView&amp;noscript=1"/></noscript>` + px},
+		{"big script end tag, then re-activation", `<script>var s="` + big + `";</script data-x="` + big + `"><p>`,
+			held + `var s="` + big + `";</script data-x="` + big + `"><script>` + reactivateJS + `</script><p>`},
 		{"big end tag", `</div ` + big + `><img src=//www.facebook.com/tr>`, `</div ` + big + `>` + px},
 		{"big text", big + big + `<img src=//www.facebook.com/tr>`, big + big + px},
 		{"held AMP component", `<amp-analytics data-x="` + big + `" type="gtag"></amp-analytics><img src=//www.facebook.com/tr>`,
