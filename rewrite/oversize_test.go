@@ -1,6 +1,9 @@
 package rewrite
 
 import (
+	"bytes"
+	"io"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -81,5 +84,33 @@ func TestOversizedReactivateNonce(t *testing.T) {
 	}
 	if strings.ContainsAny(reactivateJS, "<&") {
 		t.Error("re-activation script would not be well-formed XML text")
+	}
+}
+
+// Memory stays bounded by MaxToken whatever the token: an 8 MB attribute,
+// comment and inline script stream through with a few MaxToken allocated.
+func TestOversizedMemory(t *testing.T) {
+	big := bytes.Repeat([]byte("x"), 8<<20)
+	for _, tt := range []struct{ name, pre, post string }{
+		{"attribute", `<img alt="`, `" src="/a.png">`},
+		{"comment", `<!--`, `-->`},
+		{"script", `<script>var s="`, `";</script>`},
+	} {
+		r := New(io.Discard, Options{Catalogue: catalogue(t)})
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		r.Write([]byte(tt.pre))
+		for i := 0; i < len(big); i += 32 << 10 {
+			r.Write(big[i : i+32<<10])
+		}
+		r.Write([]byte(tt.post))
+		if err := r.Close(); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		if n := after.TotalAlloc - before.TotalAlloc; n > 8*DefaultMaxToken {
+			t.Errorf("%s: %d MB allocated for an 8 MB token", tt.name, n>>20)
+		}
 	}
 }
