@@ -421,7 +421,7 @@ func (r *Rewriter) bigEndTag(raw []byte) {
 	}
 	reactivate := r.reactivate
 	r.reactivate = false // not inside the end tag
-	r.endTag(name, raw) // writes raw, renamed for a held component
+	r.endTag(name, raw)  // writes raw, renamed for a held component
 	for s.next() && !t.step(s.c) {
 	}
 	s.done()
