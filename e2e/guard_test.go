@@ -290,3 +290,29 @@ func TestGuardStrictCSP(t *testing.T) {
 	}
 	e.noExceptions()
 }
+
+// TestGuardXHTML: on an application/xhtml+xml page the guard (in CDATA)
+// runs, and the HTML strings it rewrites stay well-formed XML, so the
+// site's innerHTML and insertAdjacentHTML calls still work.
+func TestGuardXHTML(t *testing.T) {
+	e := newEnv(t, guardSite)
+	e.open("/guard/page.xhtml")
+	if got := evalJS[string](e, `document.contentType + ' ' + !!window.__cg + ' ' + !!window.__xhtmlDone`); got != "application/xhtml+xml true true" {
+		t.Fatalf("content type, guard, site script done = %q, want application/xhtml+xml true true", got)
+	}
+	e.noStubTraffic("XHTML page before any choice")
+	if got := evalJS[int](e, `document.querySelectorAll('#inner p, #adjacent p').length`); got != 2 {
+		t.Errorf("the markup after the held elements: %d paragraphs, want 2", got)
+	}
+	inPlace := e.clickInPlace(acceptButton)
+	e.waitRequests(8*time.Second,
+		[2]string{"www.googletagmanager.com", "/gtm.js"},
+		[2]string{"www.youtube-nocookie.com", "/embed/xhtml"},
+		[2]string{"www.facebook.com", "/tr"})
+	time.Sleep(quiet)
+	inPlace()
+	if got := evalJS[string](e, `JSON.stringify(window.__loaded)`); got != `["xhtml"]` {
+		t.Errorf("onload of the held script: %s", got)
+	}
+	e.noExceptions()
+}

@@ -16,7 +16,9 @@ var s = d.currentScript, O = Object, E = Element.prototype, D = Document.prototy
 G = ((s && s.getAttribute('data-granted')) || '').split(' ').concat('necessary'),
 Q = [], ST = [], WP = '', WT, WS = {},
 sa = E.setAttribute, san = E.setAttributeNS, ra = E.removeAttribute,
-ih = O.getOwnPropertyDescriptor(E, 'innerHTML'), X = d.createElement('template'),
+ih = O.getOwnPropertyDescriptor(E, 'innerHTML'), XM = d.contentType != 'text/html',
+// Tags are parsed as HTML in an inert document, whatever this one is.
+X = d.implementation.createHTMLDocument('').createElement('template'),
 // The attributes of each element whose URL the browser fetches.
 T = {script: ' src href xlink:href ', iframe: ' src ', frame: ' src ', img: ' src srcset ', source: ' src srcset ',
 link: ' href ', embed: ' src ', object: ' data ', video: ' src poster ', audio: ' src ', input: ' src ', image: ' href xlink:href '},
@@ -106,9 +108,11 @@ if (Q.length == k) return t;
 Q.length = k;
 if (n == 'link' && /pre(connect|load|fetch|render)/i.test(e.rel)) { y = 1; return ''; }
 sa.call(e, 'data-consent-q', '');
-t = e.outerHTML;
 y = 1;
-return t.slice(-n.length - 3) == '</' + n + '>' ? t.slice(0, -n.length - 3) : t;
+// XHTML strings are XML: a self-closed tag stays so, any other is
+// replaced by a start tag alone.
+e = XM ? new XMLSerializer().serializeToString(e) : e.outerHTML;
+return XM && /\/>$/.test(t) ? e : e.replace(/\s*\/>$/, '>').replace(RegExp('</' + n + '>$'), '');
 });
 // Untouched, the value goes on as it came (null, TrustedHTML).
 return y ? z : v;
