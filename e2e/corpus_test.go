@@ -1,0 +1,981 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"net/textproto"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"github.com/consentgate/consentgate/internal/testcaddy"
+)
+
+// corpusPage is one entry of testdata/corpus/corpus.json: what a page is
+// and what its own code does, so that the grader can tell breakage from
+// blocking.
+type corpusPage struct {
+	Name string `json:"name"`
+	// Path is the page's URL path (and query) on the site.
+	Path string `json:"path"`
+	// Kind: "document" (HTML), "xhtml", "amp" or "svg" (a top-level SVG
+	// image, which gets no banner; choices are made on /corpus/blank.html).
+	Kind string `json:"kind"`
+	// Markers are the names the page's first-party scripts push to
+	// window.__marks (in the page or a same-origin frame): each must be
+	// there in every visit with JavaScript on.
+	Markers []string `json:"markers"`
+	// Categories are those of the trackers the page loads as the site made
+	// it; the baseline visit must load exactly these.
+	Categories []string `json:"categories"`
+	// Action is run in the page after it settles, in the baseline and in
+	// every visit with JavaScript on (submitting a form, say).
+	Action string `json:"action,omitempty"`
+	// Fragments are requests a script of the page makes for a fragment,
+	// checked on the wire too: "path|Header: value".
+	Fragments []string `json:"fragments,omitempty"`
+}
+
+type corpusManifest struct {
+	Pages []corpusPage `json:"pages"`
+}
+
+var allCategories = []string{"analytics", "media", "social", "marketing"}
+
+// TestCorpus grades every corpus page in every scenario in Chromium, with
+// cookie_consent alone in front of reverse_proxy to the council's origin,
+// against the same page served by the origin directly (the baseline).
+// Each failed check is reported with the page, the scenario and what was
+// seen; the last line counts the checks.
+func TestCorpus(t *testing.T) {
+	bin := chromiumPath(t)
+	raw, err := os.ReadFile(filepath.Join(corpusDir(), "corpus.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m corpusManifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("corpus.json: %v", err)
+	}
+	if only := os.Getenv("CORPUS_PAGES"); only != "" {
+		want := strings.Split(only, ",")
+		m.Pages = slices.DeleteFunc(m.Pages, func(p corpusPage) bool { return !slices.Contains(want, p.Name) })
+	}
+
+	origin := startCorpusOrigin(t)
+	site := "cookie_consent {\n\tsite_name \"Llanwern County Council\"\n}\nreverse_proxy " + origin.addr() + "\n"
+	var lines []string
+	for l := range strings.SplitSeq(site, "\n") {
+		if strings.TrimSpace(l) != "" {
+			lines = append(lines, "\t"+l)
+		}
+	}
+	_, port, _ := strings.Cut(strings.TrimPrefix(startCaddyRaw(t, strings.Join(lines, "\n")), "http://"), ":")
+	g := &grader{t: t, base: "http://" + siteHost + ":" + port, origin: "http://" + originHost + ":" + strings.Split(origin.addr(), ":")[1]}
+	g.t.Logf("corpus: %d pages; site %s, origin %s", len(m.Pages), g.base, g.origin)
+
+	for _, p := range m.Pages {
+		g.serverChecks(p)
+	}
+
+	workers := 3
+	if n, err := strconv.Atoi(os.Getenv("CORPUS_WORKERS")); err == nil && n > 0 {
+		workers = n
+	}
+	jobs := make(chan corpusPage)
+	var wg sync.WaitGroup
+	for i := range workers {
+		w := startCorpusWorker(t, i, bin, "127.0.0.1:"+strings.Split(origin.addr(), ":")[1])
+		wg.Go(func() {
+			for p := range jobs {
+				g.gradePage(w, p)
+			}
+		})
+	}
+	start := time.Now()
+	for _, p := range m.Pages {
+		jobs <- p
+	}
+	close(jobs)
+	wg.Wait()
+
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	byPage := map[string][]string{}
+	for _, r := range g.results {
+		if !r.ok {
+			byPage[r.page] = append(byPage[r.page], r.scenario+"/"+r.check)
+		}
+	}
+	names := make([]string, 0, len(byPage))
+	for n := range byPage {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		t.Logf("corpus: %s fails %s", n, strings.Join(byPage[n], ", "))
+	}
+	summary := fmt.Sprintf("corpus: %d passed, %d failed", g.passed, g.failed)
+	t.Logf("%s (%d pages, browser part %v)", summary, len(m.Pages), time.Since(start).Round(time.Second))
+	fmt.Println(summary)
+}
+
+// startCaddyRaw starts Caddy with site as the body of the council.test site
+// block and returns its base URL.
+func startCaddyRaw(t *testing.T, site string) string {
+	t.Helper()
+	return testcaddy.Start(t, site, "http://"+siteHost+":{port}")
+}
+
+type checkResult struct {
+	page, scenario, check string
+	ok                    bool
+}
+
+// grader collects the checks of every visit.
+type grader struct {
+	t            *testing.T
+	base, origin string
+
+	mu             sync.Mutex
+	results        []checkResult
+	passed, failed int
+}
+
+// check records one check; a failure is reported with t.Errorf naming the
+// page, the scenario and what happened.
+func (g *grader) check(page, scenario, name string, ok bool, format string, args ...any) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.results = append(g.results, checkResult{page, scenario, name, ok})
+	if ok {
+		g.passed++
+		return
+	}
+	g.failed++
+	g.t.Errorf("corpus %s [%s] %s: %s", page, scenario, name, fmt.Sprintf(format, args...))
+}
+
+// observation is what one visit saw, graded against the page's baseline.
+type observation struct {
+	requests    map[string]int // host+path at the stubs
+	tlsHosts    map[string]int
+	cookies     map[string]string // name → domain
+	storage     map[string]int
+	marks       []string
+	exceptions  []string
+	csp         []string
+	banners     int // #cg-root in the top document
+	frameBanner int // #cg-root in same-origin frames
+	bannerState string
+	dom         snapshot
+	inPlace     bool
+}
+
+type snapshot struct {
+	Lines       []string `json:"lines"`
+	ParserError bool     `json:"parsererror"`
+	NS          string   `json:"ns"`
+}
+
+// baseline is the page served by the origin directly, with and without
+// JavaScript.
+type baseline struct {
+	js, nojs      *observation
+	trackers      map[string]int // host+path → count, JS on
+	necessary     []string       // non-tracker third-party host+path, JS on
+	domNorm, noJS snapshot
+}
+
+func requestKey(r stubRequest) string { return r.Host + r.Path }
+
+func keyCategory(k string) string {
+	host, p, _ := strings.Cut(k, "/")
+	return classify(host, "/"+p)
+}
+
+// observe reads everything the grader needs from the visit's current page.
+func (v *visit) observe(mode string, jsOn bool) *observation {
+	o := &observation{requests: map[string]int{}, cookies: map[string]string{}}
+	for _, r := range v.w.stubs.requests() {
+		o.requests[requestKey(r)]++
+	}
+	o.tlsHosts = v.w.stubs.tlsHosts()
+	if cs, err := v.cookies(); err == nil {
+		for _, c := range cs {
+			o.cookies[c.Name] = c.Domain
+		}
+	}
+	o.storage = v.frameStorage()
+	if jsOn {
+		if s, err := visitJS[string](v, marksJS); err == nil {
+			_ = json.Unmarshal([]byte(s), &o.marks)
+		}
+		if s, err := visitJS[string](v, cspJS); err == nil {
+			_ = json.Unmarshal([]byte(s), &o.csp)
+		}
+		o.inPlace, _ = visitJS[bool](v, `window.__cgInPlace === 1`)
+	}
+	o.banners, _ = visitJS[int](v, `document.querySelectorAll('#cg-root').length`)
+	o.frameBanner, _ = visitJS[int](v, frameBannersJS)
+	o.bannerState, _ = visitJS[string](v, bannerStateJS)
+	if s, err := visitJS[string](v, "("+snapshotJS+")("+jsString(mode)+")"); err == nil {
+		if err := json.Unmarshal([]byte(s), &o.dom); err != nil {
+			o.dom.Lines = []string{"(snapshot unreadable: " + err.Error() + ")"}
+		}
+	} else {
+		o.dom.Lines = []string{"(snapshot failed: " + err.Error() + ")"}
+	}
+	o.exceptions = v.exceptions()
+	return o
+}
+
+// marksJS gathers window.__marks from the page and every same-origin frame
+// (iframe, object, embed), recursively.
+const marksJS = `(() => { const out = []; const walk = w => { try { for (const m of (w.__marks || [])) out.push(String(m)); } catch (e) { return; }
+	for (let i = 0; i < w.length; i++) walk(w[i]); }; walk(window); return JSON.stringify(out); })()`
+
+const cspJS = `(() => { const out = []; const walk = w => { try { for (const m of (w.__cspv || [])) out.push(String(m)); } catch (e) { return; }
+	for (let i = 0; i < w.length; i++) walk(w[i]); }; walk(window); return JSON.stringify(out); })()`
+
+const frameBannersJS = `(() => { let n = 0; const walk = (w, top) => { try { if (!top) n += w.document.querySelectorAll('#cg-root').length; } catch (e) { return; }
+	for (let i = 0; i < w.length; i++) walk(w[i], false); }; walk(window, true); return n; })()`
+
+// snapshotJS serialises the DOM outside the module's own elements (#cg-root,
+// anything cg-/data-cg, /_consent/ assets) one node a line. In mode "norm"
+// it leaves out what consent may legitimately change: elements that point
+// at a tracker host (in any attribute, as browsers parse URLs) and the AMP
+// tracker components, data-consent* attributes, srcdoc, a script's type,
+// comments and the content of <noscript> and <template>.
+const snapshotJS = `(mode) => {
+	const TRACK = /(googletagmanager\.com|google-analytics\.com|analytics\.google\.com|doubleclick\.net|hotjar\.(com|io)|contentsquare\.net|youtube(-nocookie)?\.com|ytimg\.com|googlevideo\.com|facebook\.(com|net)|fbcdn\.net|twitter\.com|twimg\.com|platform\.x\.com|googlesyndication\.com|googleadservices\.com)/i;
+	const AMPT = /amp-(analytics|pixel|youtube|iframe|twitter|facebook|ad\b)/;
+	const norm = mode === 'norm';
+	const hash = s => { let x = 0x811c9dc5; for (let i = 0; i < s.length; i++) { x ^= s.charCodeAt(i); x = Math.imul(x, 0x01000193) >>> 0; } return x.toString(16); };
+	const short = s => s.length > 100 ? s.slice(0, 100) + '…#' + hash(s) + '/' + s.length : s;
+	const clean = s => s.replace(/[\t\r\n]/g, '').replace(/\\/g, '/');
+	const own = el => (el.id || '').startsWith('cg-') || [...el.attributes].some(a => a.name.startsWith('data-cg')) ||
+		[...(el.classList || [])].some(c => c.startsWith('cg-')) || /\/_consent\//.test(el.getAttribute('src') || el.getAttribute('href') || '');
+	const tracky = el => AMPT.test(el.localName) || [...el.attributes].some(a => TRACK.test(clean(a.value)));
+	const lines = [];
+	const walk = (node, depth) => {
+		const pad = '  '.repeat(depth);
+		for (const c of node.childNodes) {
+			if (c.nodeType === 3) { const t = c.data.replace(/\s+/g, ' ').trim(); if (t) lines.push(pad + JSON.stringify(short(t))); continue; }
+			if (c.nodeType === 8) { if (!norm) lines.push(pad + '<!--' + short(c.data) + '-->'); continue; }
+			if (c.nodeType !== 1 || own(c) || (norm && tracky(c))) continue;
+			const tag = c.namespaceURI === 'http://www.w3.org/1999/xhtml' ? c.localName : (c.namespaceURI === 'http://www.w3.org/2000/svg' ? 'svg:' : c.namespaceURI + ':') + c.localName;
+			const attrs = [...c.attributes].filter(a => a.name !== 'nonce' && !(norm && (a.name.startsWith('data-consent') || a.name === 'srcdoc' || (c.localName === 'script' && a.name === 'type') || (a.name === 'style' && (c === document.documentElement || c === document.body)))))
+				.map(a => a.name + '=' + JSON.stringify(short(a.value.replace(/'nonce-[^']*'/g, "'nonce-*'")))).sort();
+			lines.push(pad + '<' + tag + (attrs.length ? ' ' + attrs.join(' ') : '') + '>');
+			if (c.localName === 'noscript' && norm) continue;
+			if (c.localName === 'template') { if (!norm && c.content) walk(c.content, depth + 1); continue; }
+			walk(c, depth + 1);
+		}
+	};
+	walk(document, 0);
+	return JSON.stringify({lines, parsererror: !!document.querySelector('parsererror'), ns: document.documentElement ? document.documentElement.namespaceURI : ''});
+}`
+
+// runAction runs the page's action, then waits for the traffic it causes.
+func (v *visit) runAction(p corpusPage) {
+	if p.Action == "" {
+		return
+	}
+	_, _ = visitJS[bool](v, `(() => { try { `+p.Action+` } catch (e) { setTimeout(() => { throw e; }); } return true; })()`)
+	v.quiet()
+}
+
+// takeBaseline visits the page on the origin directly, with and without
+// JavaScript.
+func (g *grader) takeBaseline(w *corpusWorker, p corpusPage) (*baseline, error) {
+	b := &baseline{trackers: map[string]int{}}
+	for _, jsOn := range []bool{true, false} {
+		v, err := w.newVisit(!jsOn)
+		if err != nil {
+			return nil, err
+		}
+		err = v.navigate(g.origin + p.Path)
+		if err == nil && jsOn {
+			v.runAction(p)
+		}
+		if err != nil {
+			v.close()
+			return nil, fmt.Errorf("baseline: %w", err)
+		}
+		o := v.observe("norm", jsOn)
+		if len(o.dom.Lines) == 1 && strings.HasPrefix(o.dom.Lines[0], "(snapshot") {
+			// The first cross-process navigation of a fresh context can
+			// detach the tab; once more settles it.
+			if err := v.navigate(g.origin + p.Path); err == nil {
+				o = v.observe("norm", jsOn)
+			}
+		}
+		if jsOn {
+			b.js = o
+			b.domNorm = o.dom
+			if s, err := visitJS[string](v, "("+snapshotJS+")('exact')"); err == nil {
+				var exact snapshot
+				_ = json.Unmarshal([]byte(s), &exact)
+				o.dom = exact // b.js.dom is the exact one, b.domNorm the normalised one
+			}
+			for k, n := range o.requests {
+				if keyCategory(k) != "" {
+					b.trackers[k] = n
+				} else {
+					b.necessary = append(b.necessary, k)
+				}
+			}
+		} else {
+			b.nojs = o
+			b.noJS = o.dom
+		}
+		v.close()
+	}
+	return b, nil
+}
+
+// scenario is one way a visitor meets the page.
+type scenario struct {
+	name    string
+	jsOff   bool
+	granted []string // categories granted when the page is graded
+	exact   bool     // the DOM must match the baseline exactly
+	want    bool     // the granted categories' trackers must load
+	inPlace bool     // the choice applies without a reload
+	cookies string   // "all", or "first-party" after a withdrawal
+}
+
+func scenariosFor(p corpusPage, cats []string) []scenario {
+	s := []scenario{
+		{name: "js-off", jsOff: true},
+		{name: "first-visit"},
+		{name: "reject-reload"},
+	}
+	if p.Kind != "svg" {
+		s = append(s, scenario{name: "accept", granted: allCategories, want: true, inPlace: true})
+	}
+	s = append(s, scenario{name: "accept-reload", granted: allCategories, want: true, exact: true})
+	for _, c := range cats {
+		s = append(s, scenario{name: "only-" + c, granted: []string{c}, want: true, inPlace: p.Kind != "svg"})
+	}
+	return append(s, scenario{name: "withdraw", cookies: "first-party"})
+}
+
+// gradePage takes the page's baseline, then runs and grades every scenario.
+func (g *grader) gradePage(w *corpusWorker, p corpusPage) {
+	b, err := g.takeBaseline(w, p)
+	if err != nil {
+		g.check(p.Name, "baseline", "load", false, "%v", err)
+		return
+	}
+	var cats []string
+	for k := range b.trackers {
+		if c := keyCategory(k); !slices.Contains(cats, c) {
+			cats = append(cats, c)
+		}
+	}
+	sort.Strings(cats)
+	want := slices.Clone(p.Categories)
+	sort.Strings(want)
+	g.check(p.Name, "baseline", "corpus-categories", slices.Equal(cats, want),
+		"the page served without the module loads trackers of %v (%v), corpus.json says %v: fix the corpus", cats, keys(b.trackers), want)
+	missing := missingMarks(p.Markers, b.js.marks)
+	g.check(p.Name, "baseline", "corpus-markers", len(missing) == 0 && len(b.js.exceptions) == 0,
+		"without the module: markers %v did not run, exceptions %v: fix the corpus", missing, b.js.exceptions)
+
+	for _, sc := range scenariosFor(p, cats) {
+		start := time.Now()
+		v, err := w.newVisit(sc.jsOff)
+		if err != nil {
+			g.check(p.Name, sc.name, "run", false, "%v", err)
+			continue
+		}
+		o, err := g.play(v, p, sc, b)
+		if err != nil {
+			g.check(p.Name, sc.name, "run", false, "%v", err)
+		} else {
+			g.grade(p, sc, b, o)
+		}
+		v.close()
+		if d := time.Since(start); d > 15*time.Second {
+			g.t.Logf("corpus %s [%s] took %v", p.Name, sc.name, d.Round(time.Millisecond))
+		}
+	}
+}
+
+const (
+	cgAccept   = `#cg-banner button[value="accept_all"]`
+	cgReject   = `#cg-banner button[value="reject_all"]`
+	cgSettings = `#cg-banner button[value="settings"]`
+)
+
+// play runs the scenario's steps in a fresh profile and observes the page.
+func (g *grader) play(v *visit, p corpusPage, sc scenario, b *baseline) (*observation, error) {
+	page := g.base + p.Path
+	choicePage := page
+	if p.Kind == "svg" {
+		choicePage = g.base + "/corpus/blank.html"
+	}
+	mode := "norm"
+	if sc.exact {
+		mode = "exact"
+	}
+	openForChoice := func() error {
+		if err := v.navigate(choicePage); err != nil {
+			return err
+		}
+		if choicePage == page {
+			v.runAction(p)
+		}
+		_, _ = visitJS[bool](v, `window.__cgInPlace = 1, true`)
+		return nil
+	}
+	finish := func() error {
+		if choicePage != page {
+			return v.navigate(page)
+		}
+		return nil
+	}
+	waitTrackers := func(granted []string) {
+		waitUntil(5*time.Second, func() (bool, string) {
+			seen := map[string]bool{}
+			for _, r := range v.w.stubs.requests() {
+				seen[requestKey(r)] = true
+			}
+			for k := range b.trackers {
+				if slices.Contains(granted, keyCategory(k)) && !seen[k] {
+					return false, k
+				}
+			}
+			return true, ""
+		})
+		v.quiet()
+	}
+	switch {
+	case sc.name == "js-off", sc.name == "first-visit":
+		if err := v.navigate(page); err != nil {
+			return nil, err
+		}
+		if !sc.jsOff {
+			v.runAction(p)
+		}
+	case sc.name == "reject-reload":
+		if err := openForChoice(); err != nil {
+			return nil, err
+		}
+		if err := v.click(cgReject); err != nil {
+			return nil, err
+		}
+		if err := v.waitConsentCookie(); err != nil {
+			return nil, err
+		}
+		if choicePage == page {
+			if err := v.reload(); err != nil {
+				return nil, err
+			}
+			v.runAction(p)
+		} else if err := finish(); err != nil {
+			return nil, err
+		}
+	case sc.name == "accept":
+		if err := openForChoice(); err != nil {
+			return nil, err
+		}
+		if err := v.click(cgAccept); err != nil {
+			return nil, err
+		}
+		if err := v.waitConsentCookie(); err != nil {
+			return nil, err
+		}
+		_ = v.settle() // lazy content restored far down the page
+		waitTrackers(sc.granted)
+	case sc.name == "accept-reload":
+		if err := openForChoice(); err != nil {
+			return nil, err
+		}
+		if err := v.click(cgAccept); err != nil {
+			return nil, err
+		}
+		if err := v.waitConsentCookie(); err != nil {
+			return nil, err
+		}
+		v.quiet()
+		v.w.stubs.resetAll() // the reload alone must load each tracker as the site does
+		if choicePage == page {
+			if err := v.reload(); err != nil {
+				return nil, err
+			}
+			v.runAction(p)
+		} else if err := finish(); err != nil {
+			return nil, err
+		}
+		waitTrackers(sc.granted)
+	case strings.HasPrefix(sc.name, "only-"):
+		if err := openForChoice(); err != nil {
+			return nil, err
+		}
+		if err := v.click(cgSettings); err != nil {
+			return nil, err
+		}
+		if ok, last := waitUntil(5*time.Second, func() (bool, string) {
+			s, err := visitJS[bool](v, settingsOpenJS)
+			return err == nil && s, fmt.Sprint(s, err)
+		}); !ok {
+			return nil, fmt.Errorf("the settings layer did not open: %s", last)
+		}
+		if err := v.click("#cg-c-" + sc.granted[0]); err != nil {
+			return nil, err
+		}
+		if err := v.click(`#cg-settings button[value="save"]`); err != nil {
+			return nil, err
+		}
+		if err := v.waitConsentCookie(); err != nil {
+			return nil, err
+		}
+		if choicePage == page {
+			_ = v.settle()
+		} else if err := finish(); err != nil {
+			return nil, err
+		}
+		waitTrackers(sc.granted)
+	case sc.name == "withdraw":
+		if err := openForChoice(); err != nil {
+			return nil, err
+		}
+		if err := v.click(cgAccept); err != nil {
+			return nil, err
+		}
+		if err := v.waitConsentCookie(); err != nil {
+			return nil, err
+		}
+		if choicePage != page {
+			if err := v.navigate(page); err != nil {
+				return nil, err
+			}
+			if err := v.navigate(choicePage); err != nil {
+				return nil, err
+			}
+		}
+		waitTrackers(allCategories)
+		_, _ = visitJS[bool](v, `window.__cgWithdraw = 1, true`)
+		if err := v.click(".cg-reopen"); err != nil {
+			return nil, err
+		}
+		if ok, last := waitUntil(5*time.Second, func() (bool, string) {
+			s, err := visitJS[bool](v, settingsOpenJS)
+			return err == nil && s, fmt.Sprint(s, err)
+		}); !ok {
+			return nil, fmt.Errorf("the settings layer did not open from .cg-reopen: %s", last)
+		}
+		if err := v.click(`#cg-settings button[value="reject_all"]`); err != nil {
+			return nil, err
+		}
+		if ok, last := waitUntil(10*time.Second, func() (bool, string) {
+			s, err := visitJS[string](v, `(window.__cgWithdraw === undefined ? 'new' : 'old') + ' ' + document.readyState`)
+			return err == nil && s == "new complete", fmt.Sprint(s, err)
+		}); !ok {
+			return nil, fmt.Errorf("withdrawing did not reload the page: %s", last)
+		}
+		v.w.stubs.resetAll() // only what the page does after the withdrawal counts
+		if choicePage == page {
+			_ = v.settle()
+			v.runAction(p)
+		} else if err := finish(); err != nil {
+			return nil, err
+		}
+	}
+	return v.observe(mode, !sc.jsOff), nil
+}
+
+// grade checks one visit against the page's baseline.
+func (g *grader) grade(p corpusPage, sc scenario, b *baseline, o *observation) {
+	c := func(name string, ok bool, format string, args ...any) {
+		g.check(p.Name, sc.name, name, ok, format, args...)
+	}
+	granted := func(cats []string) bool {
+		for _, cat := range cats {
+			if slices.Contains(sc.granted, cat) {
+				return true
+			}
+		}
+		return false
+	}
+
+	var bad []string
+	for k, n := range o.requests {
+		if cat := keyCategory(k); cat != "" && !slices.Contains(sc.granted, cat) {
+			bad = append(bad, fmt.Sprintf("%s ×%d (%s)", k, n, cat))
+		}
+	}
+	sort.Strings(bad)
+	c("tracker-requests", len(bad) == 0, "%d request(s) to trackers not consented to: %s", len(bad), strings.Join(bad, ", "))
+
+	bad = bad[:0]
+	for h, n := range o.tlsHosts {
+		if cats := hostCategories(h); cats != nil && !granted(cats) {
+			bad = append(bad, fmt.Sprintf("%s ×%d", h, n))
+		}
+	}
+	sort.Strings(bad)
+	c("tracker-connections", len(bad) == 0, "TLS connections to tracker hosts not consented to: %s", strings.Join(bad, ", "))
+
+	bad = bad[:0]
+	for name, domain := range o.cookies {
+		cats := cookieCategories(name)
+		if cats == nil || granted(cats) {
+			continue
+		}
+		if sc.cookies == "first-party" && strings.TrimPrefix(domain, ".") != siteHost {
+			continue // a third party's cookie the site cannot delete
+		}
+		bad = append(bad, name+" ("+domain+")")
+	}
+	sort.Strings(bad)
+	c("tracker-cookies", len(bad) == 0, "tracker cookies of categories not consented to: %s", strings.Join(bad, ", "))
+
+	bad = bad[:0]
+	for u, n := range o.storage {
+		if pu, err := parseHost(u); err == nil && !granted(hostCategories(pu)) {
+			bad = append(bad, fmt.Sprintf("%s (%d key(s))", u, n))
+		}
+	}
+	c("tracker-storage", len(bad) == 0, "local/session storage in tracker frames not consented to: %s", strings.Join(bad, ", "))
+
+	wantBanners := 1
+	if p.Kind == "svg" {
+		wantBanners = 0
+	}
+	c("one-banner", o.banners == wantBanners && o.frameBanner == 0,
+		"#cg-root: %d in the top document (want %d), %d in same-origin frames (want 0)", o.banners, wantBanners, o.frameBanner)
+	if (sc.name == "first-visit" || sc.name == "js-off") && p.Kind != "svg" {
+		c("banner-visible", o.bannerState == "visible", "the banner is %s on a first visit, want visible", o.bannerState)
+	}
+
+	if !sc.jsOff {
+		missing := missingMarks(p.Markers, o.marks)
+		c("markers", len(missing) == 0, "first-party scripts did not run: %v (ran: %v)", missing, o.marks)
+		var gone []string
+		for _, k := range b.necessary {
+			if o.requests[k] == 0 {
+				gone = append(gone, k)
+			}
+		}
+		c("not-over-blocked", len(gone) == 0, "third parties that are not trackers were not loaded: %v", gone)
+		var exc []string
+		for _, e := range o.exceptions {
+			if !slices.Contains(b.js.exceptions, e) {
+				exc = append(exc, e)
+			}
+		}
+		c("no-exceptions", len(exc) == 0, "uncaught exceptions the page does not throw without the module: %s", strings.Join(exc, "; "))
+		var csp []string
+		for _, e := range o.csp {
+			if !slices.Contains(b.js.csp, e) && !cspOnTracker(e) {
+				csp = append(csp, e)
+			}
+		}
+		c("no-csp-violations", len(csp) == 0, "CSP violations the page has not without the module: %s", strings.Join(csp, "; "))
+	}
+	if sc.inPlace {
+		c("in-place", o.inPlace, "the choice reloaded the page instead of applying in place")
+	}
+	if sc.want {
+		var notLoaded, twice []string
+		for k, n := range b.trackers {
+			if !slices.Contains(sc.granted, keyCategory(k)) {
+				continue
+			}
+			switch got := o.requests[k]; {
+			case got == 0:
+				notLoaded = append(notLoaded, k)
+			case got > n:
+				twice = append(twice, fmt.Sprintf("%s ×%d (×%d without the module)", k, got, n))
+			}
+		}
+		sort.Strings(notLoaded)
+		sort.Strings(twice)
+		c("consented-loaded", len(notLoaded) == 0, "consented trackers that did not load: %v", notLoaded)
+		c("loaded-once", len(twice) == 0, "trackers loaded more often than the site loads them: %v", twice)
+	}
+
+	want, kind := b.domNorm, "normalised"
+	if sc.jsOff {
+		want = b.noJS
+	} else if sc.exact {
+		want, kind = b.js.dom, "exact"
+	}
+	if len(want.Lines) == 1 && strings.HasPrefix(want.Lines[0], "(snapshot") {
+		c("dom", false, "grader: no baseline DOM to compare with %s", want.Lines[0])
+	} else if o.dom.ParserError && !want.ParserError {
+		c("dom", false, "the browser shows an XML parse error: the module made the %s ill-formed", p.Kind)
+	} else {
+		diff := domDiff(want.Lines, o.dom.Lines, !sc.exact)
+		c("dom", diff == "", "the DOM differs from the page served without the module (%s; - without, + with the module):\n%s", kind, diff)
+	}
+}
+
+func parseHost(u string) (string, error) {
+	if i := strings.Index(u, "://"); i >= 0 {
+		u = u[i+3:]
+	}
+	h, _, _ := strings.Cut(u, "/")
+	h, _, _ = strings.Cut(h, ":")
+	return h, nil
+}
+
+// cspOnTracker: a violation for a tracker URL is the CSP wall working.
+func cspOnTracker(v string) bool {
+	f := strings.Fields(v)
+	if len(f) < 3 {
+		return false
+	}
+	h, _ := parseHost(f[2])
+	return hostCategories(h) != nil
+}
+
+func missingMarks(want, have []string) []string {
+	var out []string
+	for _, m := range want {
+		if !slices.Contains(have, m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func keys(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// domDiff compares two snapshots line by line (longest common subsequence)
+// and describes the first differences, or returns "". With lenient, inline
+// scripts the module adds (its head script, with the text under it) are
+// not differences.
+func domDiff(a, b []string, lenient bool) string {
+	n, m := len(a), len(b)
+	if n*m > 4_000_000 {
+		if slices.Equal(a, b) {
+			return ""
+		}
+		return fmt.Sprintf("  (%d vs %d lines, too many to diff)", n, m)
+	}
+	lcs := make([][]int32, n+1)
+	for i := range lcs {
+		lcs[i] = make([]int32, m+1)
+	}
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var out []string
+	skipDepth := -1
+	i, j := 0, 0
+	for i < n || j < m {
+		switch {
+		case i < n && j < m && a[i] == b[j]:
+			i, j, skipDepth = i+1, j+1, -1
+		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
+			line := b[j]
+			d := len(line) - len(strings.TrimLeft(line, " "))
+			if lenient && (skipDepth >= 0 && d > skipDepth || strings.HasPrefix(strings.TrimLeft(line, " "), "<script") && !strings.Contains(line, " src=")) {
+				if skipDepth < 0 || d <= skipDepth {
+					skipDepth = d
+				}
+			} else {
+				out = append(out, "+ "+line)
+			}
+			j++
+		default:
+			out = append(out, "- "+a[i])
+			i++
+		}
+	}
+	if len(out) > 12 {
+		out = append(out[:12], fmt.Sprintf("  … %d more", len(out)-12))
+	}
+	return strings.Join(out, "\n")
+}
+
+// serverChecks fetches the page (and its fragments) through Caddy without
+// a consent cookie, as a browser would, and checks the wire: headers that
+// preload trackers or set their cookies, where the head script went, and
+// that fragments stay fragments.
+func (g *grader) serverChecks(p corpusPage) {
+	c := func(name string, ok bool, format string, args ...any) {
+		g.check(p.Name, "wire", name, ok, format, args...)
+	}
+	direct, dh, _, err := fetch(g.origin, p.Path, nil)
+	if err != nil {
+		c("fetch", false, "origin: %v", err)
+		return
+	}
+	body, h, hints, err := fetch(g.base, p.Path, nil)
+	if err != nil {
+		c("fetch", false, "through Caddy: %v", err)
+		return
+	}
+	var bad []string
+	for _, l := range append(append([]string{}, h.Values("Link")...), hints...) {
+		for e := range strings.SplitSeq(l, ",") {
+			if u, _, ok := strings.Cut(strings.TrimSpace(e), ">"); ok {
+				if host, _ := parseHost(strings.TrimPrefix(u, "<")); hostCategories(host) != nil {
+					bad = append(bad, strings.TrimSpace(e))
+				}
+			}
+		}
+	}
+	c("link-header", len(bad) == 0, "Link entries (final response or 103 Early Hints) preload trackers: %v", bad)
+	if strings.Contains(strings.Join(dh.Values("Link"), ","), "</corpus/") {
+		c("link-header-kept", strings.Contains(strings.Join(h.Values("Link"), ","), "</corpus/"),
+			"the site's own Link entries were dropped: origin %q, through Caddy %q", dh.Values("Link"), h.Values("Link"))
+	}
+	bad = bad[:0]
+	for _, sc := range h.Values("Set-Cookie") {
+		name, _, _ := strings.Cut(sc, "=")
+		if cookieCategories(strings.TrimSpace(name)) != nil {
+			bad = append(bad, name)
+		}
+	}
+	c("set-cookie", len(bad) == 0, "tracker cookies set by headers before consent: %v", bad)
+	c("content-type", h.Get("Content-Type") == dh.Get("Content-Type"), "Content-Type %q, origin sent %q", h.Get("Content-Type"), dh.Get("Content-Type"))
+	if strings.Contains(dh.Get("Content-Type"), "html") {
+		c("vary", strings.Contains(strings.ToLower(strings.Join(h.Values("Vary"), ",")), "cookie") || strings.Contains(h.Get("Cache-Control"), "private"),
+			"HTML that depends on consent without Vary: Cookie or Cache-Control: private (Vary %q, Cache-Control %q)", h.Values("Vary"), h.Get("Cache-Control"))
+	}
+	// The prologue: BOM and doctype stay first; <meta charset> stays within
+	// the first 1024 bytes.
+	if bytes.HasPrefix(direct, []byte("\xef\xbb\xbf")) || bytes.HasPrefix(bytes.ToLower(direct), []byte("<!doctype")) {
+		pre := direct[:bytes.IndexByte(direct, '>')+1]
+		c("prologue", bytes.HasPrefix(body, pre), "the response no longer starts with the page's own %q: starts %q", pre, trunc(body, 80))
+	}
+	if i := bytes.Index(bytes.ToLower(direct), []byte("<meta charset")); i >= 0 && i < 1024 {
+		j := bytes.Index(bytes.ToLower(body), []byte("<meta charset"))
+		c("meta-charset-1024", j >= 0 && j < 1024, "<meta charset> at byte %d of the response (the origin's at %d): browsers look in the first 1024", j, i)
+	}
+	for _, f := range p.Fragments {
+		fpath, hdr, _ := strings.Cut(f, "|")
+		k, v, _ := strings.Cut(hdr, ":")
+		headers := map[string]string{strings.TrimSpace(k): strings.TrimSpace(v)}
+		orig, _, _, err1 := fetch(g.origin, fpath, headers)
+		frag, _, _, err2 := fetch(g.base, fpath, headers)
+		if err1 != nil || err2 != nil {
+			c("fragment", false, "%s: %v %v", fpath, err1, err2)
+			continue
+		}
+		var added []string
+		for _, s := range []string{"cg-root", "/_consent/", "<html", "<head", "<body", "<!DOCTYPE", "<!doctype"} {
+			if bytes.Count(frag, []byte(s)) > bytes.Count(orig, []byte(s)) {
+				added = append(added, s)
+			}
+		}
+		c("fragment-bare", len(added) == 0, "%s (%s) came back with %v added: a fragment gets no banner, head script or wrapper", fpath, hdr, added)
+		live := liveTrackers(frag)
+		c("fragment-detracked", len(live) == 0, "%s (%s) still loads trackers: %v", fpath, hdr, live)
+	}
+}
+
+// liveTrackers lists the elements of an HTML fragment that would load a
+// tracker as they stand.
+func liveTrackers(b []byte) []string {
+	var out []string
+	z := html.NewTokenizer(bytes.NewReader(b))
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return out
+		}
+		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+			continue
+		}
+		tok := z.Token()
+		if tok.Data == "script" && slices.ContainsFunc(tok.Attr, func(a html.Attribute) bool { return a.Key == "type" && a.Val == "text/plain" }) {
+			continue
+		}
+		for _, a := range tok.Attr {
+			if a.Key != "src" && a.Key != "href" && a.Key != "data" {
+				continue
+			}
+			if h, _ := parseHost(a.Val); hostCategories(h) != nil && tok.Data != "a" {
+				out = append(out, "<"+tok.Data+" "+a.Key+"="+a.Val+">")
+			}
+		}
+	}
+}
+
+func trunc(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}
+
+// fetch GETs base+path with headers, as a browser navigating would
+// (Sec-Fetch-Dest: document unless a header says otherwise), and returns
+// the body, the final headers and the Link headers of any 103 Early Hints.
+func fetch(base, path string, headers map[string]string) ([]byte, http.Header, []string, error) {
+	req, err := http.NewRequest(http.MethodGet, strings.Replace(strings.Replace(base, siteHost, "127.0.0.1", 1), originHost, "127.0.0.1", 1)+path, nil)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	req.Host = strings.TrimPrefix(base, "http://")
+	req.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+	req.Header.Set("Sec-Fetch-Dest", "document")
+	req.Header.Set("Sec-Fetch-Mode", "navigate")
+	for k, v := range headers {
+		if k != "" {
+			req.Header.Set(k, v)
+			req.Header.Set("Sec-Fetch-Dest", "empty")
+			req.Header.Set("Sec-Fetch-Mode", "cors")
+		}
+	}
+	var hints []string
+	var mu sync.Mutex
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		Got1xxResponse: func(code int, h textproto.MIMEHeader) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if code == http.StatusEarlyHints {
+				hints = append(hints, h.Values("Link")...)
+			}
+			return nil
+		},
+	}))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, nil, nil, fmt.Errorf("GET %s: %s", path, resp.Status)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return body, resp.Header, hints, nil
+}

@@ -1,0 +1,1 @@
+(window.__marks = window.__marks || []).push('pay-helper.js');
