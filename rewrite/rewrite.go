@@ -2,6 +2,22 @@
 // the tokenizer's raw bytes through untouched and edits only the start tags of
 // elements that load a tracker the visitor has not consented to, so a page is
 // never re-serialised and never buffered whole.
+//
+// What is held, and how it looks on the wire:
+//   - script: type="text/plain" first, data-consent, data-consent-vendor,
+//     the page's type kept as data-consent-type, its URL attribute renamed
+//     data-consent-src (or -href for SVG scripts);
+//   - elements that fetch (iframe, img, source, video, audio, embed, object,
+//     input, link, param, SVG image/use/feImage): the URL attributes renamed
+//     data-consent-<name> (xlink:href as data-consent-href), any srcset
+//     candidate counting; link hints to trackers dropped (renamed in XML);
+//   - AMP components: renamed <cg-held data-consent-el="amp-x" ...> (amp.go);
+//   - the site's own <iframe srcdoc> documents: rewritten as documents;
+//   - tokens over MaxToken: streamed, fail-safe (oversize.go).
+//
+// HTML, XHTML and SVG are read as browsers read them: raw text with
+// scripting on, foreign content inside inline <svg> and <math>
+// (foreign.go), and in XML only script and style as raw text.
 package rewrite
 
 import (
