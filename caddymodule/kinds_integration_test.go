@@ -2,6 +2,8 @@ package caddymodule_test
 
 import (
 	"bytes"
+	"encoding/xml"
+	"io"
 	"net/http"
 	"net/http/httptrace"
 	"net/textproto"
@@ -129,5 +131,55 @@ func TestWhatIsInsertedDependsOnTheResponseKind(t *testing.T) {
 				t.Errorf("Vary %q does not name the headers that make a fragment", resp.Header.Values("Vary"))
 			}
 		})
+	}
+}
+
+// An XHTML page is parsed as XML: one unclosed tag of ours and the visitor
+// gets an XML error instead of the site.
+func TestXHTMLPageStaysWellFormed(t *testing.T) {
+	const page = `<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="cy" lang="cy">
+<head>
+<meta http-equiv="Content-Type" content="application/xhtml+xml; charset=UTF-8" />
+<title>Cyngor &amp; Council</title>
+<script type="text/javascript" src="https://www.googletagmanager.com/gtag/js?id=G-XHTML1"></script>
+</head>
+<body>
+<p>Croeso</p>
+<noscript><img height="1" width="1" src="https://www.facebook.com/tr?id=1&amp;ev=PageView&amp;noscript=1" alt="" /></noscript>
+<iframe src="https://www.youtube.com/embed/abc" width="560" height="315"></iframe>
+</body>
+</html>`
+	up := itUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xhtml+xml; charset=utf-8")
+		w.Write([]byte(page))
+	})
+	base := testcaddy.Start(t, "cookie_consent\nreverse_proxy "+up)
+	c := itClient(t)
+	for _, cookie := range []string{"", itConsent(t, c, base, map[string][]string{"action": {"save"}, "category": {"media"}})} {
+		resp, body := itGet(t, c, base+"/", map[string]string{"Accept": "application/xhtml+xml,text/html", "Cookie": cookie})
+		if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte(`id="cg-root"`)) {
+			t.Fatalf("status %d, banner %v", resp.StatusCode, bytes.Contains(body, []byte(`id="cg-root"`)))
+		}
+		d := xml.NewDecoder(bytes.NewReader(body))
+		d.Strict = true
+		d.Entity = xml.HTMLEntity
+		for {
+			_, err := d.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				line, col := d.InputPos()
+				lines := strings.Split(string(body), "\n")
+				t.Fatalf("cookie %q: not well-formed XML at %d:%d: %v\n%s", cookie, line, col, err, lines[min(line-1, len(lines)-1)])
+			}
+		}
+		for _, live := range []string{` src="https://www.googletagmanager.com`, ` src="https://www.facebook.com/tr`} {
+			if bytes.Contains(body, []byte(live)) {
+				t.Errorf("cookie %q: %s left live", cookie, live)
+			}
+		}
 	}
 }
