@@ -269,8 +269,17 @@ func (r *Rewriter) bigStartTag(raw []byte) {
 	if !r.headDone && r.headPoint(name, head) {
 		r.injectHead()
 	}
-	if name == "title" {
+	switch name {
+	case "title":
 		r.inTitle = true
+	case "html":
+		if !r.langSeen {
+			r.langSeen = true
+			_, r.attrs = scanTag(head, r.attrs)
+			if l, ok := get(r.attrs, "lang"); ok && l.valueEnd < len(head) {
+				r.page.Lang = l.value()
+			}
+		}
 	}
 	capable, marked := false, false
 	switch {

@@ -67,6 +67,7 @@ func TestOversized(t *testing.T) {
 			`<cg-held data-consent="analytics" data-consent-vendor="amp-analytics" data-consent-el="amp-analytics" data-x="` + big + `" type="gtag"></cg-held>` + px},
 	}
 	// A '<' at every position around the bound, in text.
+	check(t, []byteCase{{"big html tag keeps its lang", `<html lang="cy" data-x="` + big + `"><body></body>`, `<html lang="cy" data-x="` + big + `"><H n= s=><body><B lang=cy></body>`}}, inject(Options{MaxToken: 1024}))
 	for k := 1020; k < 1026; k++ {
 		tests = append(tests, byteCase{"text of " + string(rune('0'+k-1020)), strings.Repeat("y", k) + `<img src=//www.facebook.com/tr>` + big,
 			strings.Repeat("y", k) + px + big})
