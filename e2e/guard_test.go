@@ -48,6 +48,10 @@ var runTimeLoads = []heldLoad{
 	{"sendBeacon", "www.google-analytics.com", "/g/collect", "v=2&en=beacon", "analytics", false},
 	{"link preload", "www.googletagmanager.com", "/gtag/js", "id=G-PRELOAD", "analytics", true},
 	{"social script", "platform.twitter.com", "/widgets.js", "r=create", "social", true},
+	{"Range.createContextualFragment", "www.facebook.com", "/tr", "id=1&ev=fragment", "marketing", true},
+	{"DOMParser output inserted", "www.facebook.com", "/tr", "id=1&ev=parser", "marketing", true},
+	{"SVG image setAttributeNS", "www.facebook.com", "/tr", "id=1&ev=svg", "marketing", true},
+	{"img srcset", "www.facebook.com", "/tr", "id=1&ev=srcset", "marketing", false},
 	{"iframe srcdoc", "www.facebook.com", "/tr", "id=1&ev=srcdoc", "marketing", false},
 	{"cloned template", "www.youtube-nocookie.com", "/embed/tpl", "", "media", false},
 	{"lazy loader data-src", "www.facebook.com", "/tr", "id=1&ev=lazy", "marketing", false},
@@ -101,6 +105,9 @@ func openGuardPage(t *testing.T, e *env) {
 	// handler calling a vendor global works.
 	if !evalJS[bool](e, `window.__siteInit === true`) {
 		t.Error("site.js did not finish: a vendor global call threw")
+	}
+	if !evalJS[bool](e, `dataLayer.some(x => x[0] === 'consent' && x[1] === 'default' && x[2].region)`) {
+		t.Error("the site's own gtag('consent', 'default', ...) did not reach dataLayer")
 	}
 	e.do("submit the lead form", chromedp.Evaluate[chromedp.Void](`document.getElementById('lead').requestSubmit()`))
 	if !evalJS[bool](e, `window.__validated === true`) {

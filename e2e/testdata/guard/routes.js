@@ -54,6 +54,18 @@
   s.src = 'https://platform.twitter.com/widgets.js?r=create';
   s.onload = loaded('widgets');
   d.body.appendChild(s);
+  // Range.createContextualFragment, and DOMParser output inserted later
+  d.body.appendChild(d.createRange().createContextualFragment('<img alt="" src="https://www.facebook.com/tr?id=1&ev=fragment">'));
+  d.body.appendChild(new DOMParser().parseFromString('<img alt="" src="https://www.facebook.com/tr?id=1&ev=parser">', 'text/html').body.firstChild);
+  // an SVG image through setAttributeNS, and an img srcset
+  var svg = d.createElementNS('http://www.w3.org/2000/svg', 'svg'), im = d.createElementNS('http://www.w3.org/2000/svg', 'image');
+  im.setAttributeNS('http://www.w3.org/1999/xlink', 'xlink:href', 'https://www.facebook.com/tr?id=1&ev=svg');
+  svg.appendChild(im);
+  d.body.appendChild(svg);
+  var ss = d.createElement('img');
+  ss.alt = '';
+  ss.srcset = 'https://www.facebook.com/tr?id=1&ev=srcset 1x, /guard/pixel.gif?r=srcset 2x';
+  d.body.appendChild(ss);
   // an iframe's srcdoc holding a pixel
   d.getElementById('doc').srcdoc = '<p>in a srcdoc</p><img alt="" src="https://www.facebook.com/tr?id=1&ev=srcdoc">';
   // a clone of a template whose content loads a video
