@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/consentgate/consentgate/internal/testcaddy"
+	"github.com/consentgate/consentgate/trackers"
 )
 
 // guardSite serves e2e/testdata/guard/ at /guard/: pages whose first-party
@@ -322,4 +323,48 @@ func TestGuardXHTML(t *testing.T) {
 		t.Errorf("onload of the held script: %s", got)
 	}
 	e.noExceptions()
+}
+
+// TestGuardMatchesLikeTheServer: the guard's copy of trackers.MatchURL,
+// on the browser's own URL parser, names the same vendor as the server's
+// for every URL form browsers accept (before any choice, so every
+// category is held and only necessary exemptions pass).
+func TestGuardMatchesLikeTheServer(t *testing.T) {
+	cat, err := trackers.New(trackers.Builtin, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, guardSite)
+	e.open("/guard/blank.html")
+	for _, u := range []string{
+		"https://www.googletagmanager.com/gtm.js?id=GTM-1",
+		"//www.googletagmanager.com/gtag/js?id=AW-123",
+		"https://www.googletagmanager.com/gtag/js?id=G-1",
+		"https://www.googletagmanager.com/%67tm.js",
+		"HTTPS://WWW.Google-Analytics.COM/analytics.js",
+		"https://stats.g.doubleclick.net/g/collect",
+		"https://www.face\tbook.com/tr?id=1",
+		"https:\\\\www.facebook.com\\tr?id=1",
+		"https://www.facebook.com/tr/",
+		"https://www.facebook.com/travel",
+		"https://connect.facebook.net/en_US/sdk.js",
+		"https://connect.facebook.net/en_US/fbevents.js",
+		"https://ww%77.hotjar.com/c/hotjar-1.js",
+		"https://platform.twitter.com./widgets.js",
+		"https://www.youtube.com/embed/x",
+		"https://www.google.com/recaptcha/api.js",
+		"https://example.org/gtm.js",
+		"/guard/first.js",
+		"javascript:void(0)",
+		"data:image/gif;base64,R0lGODlh",
+	} {
+		want := ""
+		if v := cat.MatchURL(u); v != nil && v.Category != trackers.Necessary {
+			want = v.ID
+		}
+		q, _ := json.Marshal(u)
+		if got := evalJS[string](e, `__cg.match(`+string(q)+`)`); got != want {
+			t.Errorf("%q: the guard names %q, the server %q", u, got, want)
+		}
+	}
 }

@@ -246,6 +246,8 @@ w.__cg = {
 // set is setAttribute past the guard: for a load the visitor asked for
 // once (a placeholder's "Load this once"), without consenting.
 set: function (e, n, v) { sa.call(e, n, v); },
+// match names the vendor whose held category a URL falls under ("" for none).
+match: function (u) { var r = M(u); return r ? r[3] : ''; },
 grant: function (c) {
 var o = Q;
 c.forEach(function (x) { if (!has(G, x)) G.push(x); });
