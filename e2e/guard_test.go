@@ -188,6 +188,14 @@ func TestGuardHoldsAndReleasesInOrder(t *testing.T) {
 		n := e.countLoad(heldLoad{host: "www.youtube-nocookie.com", path: "/embed/tpl"})
 		return n == 2, fmt.Sprint(n)
 	})
+	// So are held elements that arrive later, as a fragment or page
+	// snapshot served before the choice (Turbo's cache, htmx history).
+	e.do("swap in a fragment held before the choice", chromedp.Evaluate[chromedp.Void](`document.body.insertAdjacentHTML('beforeend',
+		'<div><iframe title="late" data-consent="media" data-consent-vendor="youtube" data-consent-src="https://www.youtube.com/embed/late" loading="lazy"></iframe></div>')`))
+	e.waitRequests(5*time.Second, [2]string{"www.youtube-nocookie.com", "/embed/late"})
+	if !evalJS[bool](e, `document.querySelector('iframe[title=late]').getAttribute('loading') === 'lazy'`) {
+		t.Error("the late frame lost loading=lazy")
+	}
 	e.noExceptions()
 
 	// Consented to everything, the visitor gets no guard at all: the page

@@ -90,7 +90,7 @@
         [].forEach.call(m.addedNodes, function (n) {
           if (n.nodeType !== 1) return;
           if (cats.indexOf(n.getAttribute('data-consent')) >= 0) els.push(n);
-          held(n, cats, els);
+          held(n.content || n, cats, els);
         });
       });
       run(els);
