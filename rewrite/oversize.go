@@ -102,14 +102,18 @@ func (r *Rewriter) bigText(name string, raw []byte) {
 		return
 	}
 	m := rawScan{tag: name, script: name == "script"}
-	for _, c := range raw {
-		m.step(c)
+	ended := false
+	for i, c := range raw {
+		// The bound can fall on the byte that completes "</name".
+		ended = m.step(c) && i == len(raw)-1
+	}
+	if ended {
+		s.c = raw[len(raw)-1]
 	}
 	if r.reactivate && name == "script" {
 		s.sig = true
 		s.tail = append(s.tail[:0], raw[max(0, len(raw)-sigOverlap):]...)
 	}
-	ended := false
 	for !ended && s.next() {
 		ended = m.step(s.c)
 	}
@@ -145,14 +149,18 @@ func (r *Rewriter) bigNoscript(raw []byte) {
 	opts.HeadInject, opts.BodyInject, opts.Decode, opts.XML = nil, nil, nil, false
 	sub := New(r.out, opts)
 	m := rawScan{tag: "noscript"}
-	for _, c := range raw {
-		m.step(c)
+	ended := false
+	for i, c := range raw {
+		ended = m.step(c) && i == len(raw)-1
 	}
 	partial := 0 // the start of a possible end tag at raw's end
-	switch m.state {
-	case rsLt:
+	switch {
+	case ended:
+		partial = len("</noscript>")
+		s.c = raw[len(raw)-1]
+	case m.state == rsLt:
 		partial = 1
-	case rsEnd:
+	case m.state == rsEnd:
 		partial = 2 + m.k
 	}
 	sub.Write(raw[:len(raw)-partial])
@@ -160,7 +168,9 @@ func (r *Rewriter) bigNoscript(raw []byte) {
 		s.seed(raw[len(raw)-partial:])
 	}
 	s.sink = sub
-	ended := false
+	if ended {
+		s.holdAt = 0
+	}
 	for !ended && s.next() {
 		if ended = m.step(s.c); ended {
 			break
@@ -250,9 +260,10 @@ func (r *Rewriter) bigStartTag(raw []byte) {
 	name := tagName(raw[1:])
 	t := tagScan{state: tsName}
 	nameAt := -1
+	complete := false // the bound fell on the tag's '>'
 	for k := 2; k < len(raw); k++ {
 		prev := t.state
-		t.step(raw[k])
+		complete = t.step(raw[k])
 		if t.state == tsAttrName && prev != tsAttrName {
 			nameAt = k
 		}
@@ -314,7 +325,7 @@ func (r *Rewriter) bigStartTag(raw []byte) {
 	if name == "iframe" {
 		names = append(names[:len(names):len(names)], "srcdoc")
 	}
-	for s.next() {
+	for !complete && s.next() {
 		prev := t.state
 		end := t.step(s.c)
 		if prev == tsAttrName && t.state != tsAttrName && s.holdAt >= 0 {
@@ -425,13 +436,14 @@ func (r *Rewriter) bigEndTag(raw []byte) {
 	s := &r.scan
 	name := tagName(raw[2:])
 	t := tagScan{state: tsName}
+	complete := false
 	for _, c := range raw[3:] {
-		t.step(c)
+		complete = t.step(c)
 	}
 	reactivate := r.reactivate
 	r.reactivate = false // not inside the end tag
 	r.endTag(name, raw)  // writes raw, renamed for a held component
-	for s.next() && !t.step(s.c) {
+	for !complete && s.next() && !t.step(s.c) {
 	}
 	s.done()
 	if reactivate && name == "script" {
@@ -448,22 +460,21 @@ func (r *Rewriter) bigMarkup(raw []byte) {
 	switch {
 	case bytes.HasPrefix(raw, []byte("<!--")):
 		m := commentScan{begin: true}
+		complete := false
 		for _, c := range raw[4:] {
-			m.step(c)
+			complete = m.step(c)
 		}
-		for s.next() && !m.step(s.c) {
+		for !complete && s.next() && !m.step(s.c) {
 		}
 	case r.cdata() && bytes.HasPrefix(raw, []byte("<![CDATA[")):
 		b := 0
 		for _, c := range raw[9:] {
 			b = cdataStep(b, c)
 		}
-		for s.next() {
-			if b = cdataStep(b, s.c); b < 0 {
-				break
-			}
+		for b >= 0 && s.next() {
+			b = cdataStep(b, s.c)
 		}
-	default:
+	case raw[len(raw)-1] != '>':
 		for s.next() && s.c != '>' {
 		}
 	}

@@ -115,3 +115,25 @@ func TestOversizedMemory(t *testing.T) {
 		}
 	}
 }
+
+// Whatever byte of a token the bound falls on (its last one included), the
+// token after it is read as the tag it is.
+func TestOversizedEveryCut(t *testing.T) {
+	const px = `<img data-consent="marketing" data-consent-vendor="facebook-tr" data-consent-src=//www.facebook.com/tr>`
+	pad := strings.Repeat("p", 70)
+	for _, tok := range []string{
+		`<div title="` + pad + `">`, `<div title=` + pad + `>`, `<div ` + pad + `/>`, `</div ` + pad + `>`,
+		`<!--` + pad + `-->`, `<!--` + pad + `--!>`, `<!DOCTYPE html ` + pad + `>`, `<?xml ` + pad + `?>`, `</ ` + pad + `>`,
+		`<style>` + pad + `</style>`, `<style>` + pad + `</style >`, `<textarea>` + pad + `</textarea>`,
+		`<script type="text/x-template">` + pad + `</script>`, `<noscript>` + pad + `</noscript>`, `<noscript>` + pad + `</noscript >`,
+		`<svg><![CDATA[` + pad + `]]></svg>`, `<title>` + pad + `</title/>`, pad,
+	} {
+		in := tok + `<img src=//www.facebook.com/tr>`
+		for max := 64; max <= len(tok)+2; max++ {
+			got := string(run(t, []byte(in), 0, Options{MaxToken: max}))
+			if got != tok+px {
+				t.Fatalf("MaxToken %d:\n in: %s\ngot: %s", max, in, got)
+			}
+		}
+	}
+}
