@@ -47,9 +47,16 @@ func kindOf(r *http.Request, hdr http.Header) docKind {
 	return kindPage
 }
 
+// saysNavigation reports whether the browser says r loads a document into a
+// window or frame. Without that (curl, an old script, a fetch over plain
+// http) the rewriter tells a fragment by its first markup.
+func saysNavigation(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Sec-Fetch-Mode"), "navigate") || r.Header.Get("Upgrade-Insecure-Requests") == "1"
+}
+
 // fragmentVary names the request headers kindOf reads: the same URL can be
 // a page or a fragment.
-const fragmentVary = "HX-Request, Turbo-Frame, X-Requested-With, Sec-Fetch-Dest"
+const fragmentVary = "HX-Request, Turbo-Frame, X-Requested-With, Sec-Fetch-Dest, Sec-Fetch-Mode, Upgrade-Insecure-Requests"
 
 func mediaType(hdr http.Header) string {
 	mt, _, _ := mime.ParseMediaType(hdr.Get("Content-Type"))

@@ -106,6 +106,8 @@ func TestWhatIsInsertedDependsOnTheResponseKind(t *testing.T) {
 		{"turbo frame", "/frag", map[string]string{"Turbo-Frame": "news"}, false, false},
 		{"jquery load", "/frag", map[string]string{"X-Requested-With": "XMLHttpRequest"}, false, false},
 		{"fetch", "/frag", map[string]string{"Sec-Fetch-Dest": "empty", "Sec-Fetch-Mode": "cors"}, false, false},
+		{"a fragment nothing in the request marks", "/frag", nil, false, false},
+		{"a navigation to it", "/frag", map[string]string{"Upgrade-Insecure-Requests": "1"}, true, true},
 		{"framed sub-document", "/", map[string]string{"Sec-Fetch-Dest": "iframe"}, false, true},
 		{"svg", "/map.svg", nil, false, false},
 	} {

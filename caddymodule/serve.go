@@ -108,6 +108,7 @@ func (h *Handler) newRewriter(w *responseWriter, enc string) *rewrite.Rewriter {
 	// page swapping it in would show two; an SVG gets no HTML at all.
 	switch w.kind {
 	case kindPage:
+		opts.SniffDocument = !saysNavigation(r)
 		opts.HeadInject, opts.FrameInject = head, head
 		opts.BodyInject = func(rp rewrite.Page) []byte { return xml(h.rendered.Body(page(rp)), false) }
 	case kindFrame:

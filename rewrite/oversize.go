@@ -277,7 +277,8 @@ func (r *Rewriter) bigStartTag(raw []byte) {
 	if !r.opts.XML {
 		foreign = r.foreignStart(name, head, false)
 	}
-	if !r.headDone && r.headPoint(name, head) {
+	r.sniff(documentStart(name))
+	if !r.headDone && r.headPoint(name) {
 		r.injectHead()
 	}
 	switch name {

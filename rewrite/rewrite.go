@@ -55,7 +55,7 @@ type Options struct {
 	// elements of allowed categories pass untouched. Nil allows nothing.
 	Allowed func(trackers.Category) bool
 	// HeadInject is written once, early in the head: after a prologue,
-	// doctype, <meta charset>, <meta http-equiv>, <title> and <base>, before
+	// doctype, <meta> (charset, http-equiv and the rest), <title> and <base>, before
 	// the first script, stylesheet or any other element or text, so it runs
 	// before page scripts and <meta charset> stays where it was. Nil: insert
 	// nothing in the head (fragments, SVG).
@@ -72,6 +72,12 @@ type Options struct {
 	// textarea, title and the like are read as the live markup they are in
 	// XML (only script and style stay raw text).
 	XML bool
+	// SniffDocument is for a response nothing in the request marks as a
+	// navigation: when its first markup is not a document's (a <div> of an
+	// htmx or jQuery fragment rather than a doctype, <html>, <head>, <meta>,
+	// <title>, <link>, <style>, <script>...), nothing is inserted, or the page
+	// swapping it in would get a second banner.
+	SniffDocument bool
 	// Decode, when set, wraps the incoming byte stream (content decoding).
 	Decode func(io.Reader) (io.Reader, error)
 	// MaxToken overrides DefaultMaxToken.
@@ -107,6 +113,7 @@ type Rewriter struct {
 	count      int     // elements neutralised, so a nested document knows it changed
 
 	headDone, bodyDone bool
+	sniffed            bool // SniffDocument has decided
 	inTitle            bool // inside <title>: its text is no reason to insert the head
 	langSeen           bool
 	page               Page
@@ -295,8 +302,7 @@ func (r *Rewriter) run(yield func(struct{}) bool) {
 			if r.held != nil {
 				r.flushHeld(nil)
 			}
-			r.injectHead()
-			r.injectBody()
+			r.injectBody() // the head's insertion first, if still due
 			return
 		default:
 			if err != errAborted {
@@ -352,6 +358,7 @@ func (r *Rewriter) tokens(z *html.Tokenizer) error {
 		}
 		if tt == html.ErrorToken {
 			if len(raw) > 0 && !r.headDone && !blank(raw) {
+				r.sniff(false)
 				r.injectHead()
 			}
 			if r.held != nil {
@@ -381,6 +388,9 @@ func (r *Rewriter) tokens(z *html.Tokenizer) error {
 			z.AllowCDATA(r.cdata())
 		case html.TextToken:
 			r.text(rawCtx, raw)
+		case html.DoctypeToken:
+			r.sniff(true)
+			r.out.Write(raw)
 		default:
 			r.out.Write(raw)
 		}
@@ -407,6 +417,9 @@ func endsScript(text []byte) bool {
 // text handles a text token; rawCtx is the raw-text element it is the
 // content of, if any.
 func (r *Rewriter) text(rawCtx string, raw []byte) {
+	if !r.sniffed && rawCtx == "" && !blank(raw) {
+		r.sniff(false)
+	}
 	if !r.headDone && !r.inTitle && !blank(raw) {
 		r.injectHead()
 	}
@@ -440,11 +453,12 @@ var bom = []byte("\xef\xbb\xbf")
 // is markup although the tokenizer would read it as raw text (XML, foreign
 // content, self-closed elements in XML).
 func (r *Rewriter) startTag(name string, raw []byte, selfClosing bool) (notRaw bool) {
+	r.sniff(documentStart(name))
 	foreign := false
 	if !r.opts.XML {
 		foreign = r.foreignStart(name, raw, selfClosing)
 	}
-	if !r.headDone && r.headPoint(name, raw) {
+	if !r.headDone && r.headPoint(name) {
 		r.injectHead()
 	}
 	switch name {
@@ -509,22 +523,41 @@ func (r *Rewriter) endTag(name string, raw []byte) {
 }
 
 // headPoint reports whether the head insertion goes before this start tag:
-// it follows what must stay first (the <html> and <head> tags, <meta
-// charset> and <meta http-equiv>, <title>, <base>) and precedes the rest.
-func (r *Rewriter) headPoint(name string, raw []byte) bool {
+// it follows what must stay first (the <html> and <head> tags, <meta>,
+// <title>, <base>) and precedes the rest. Every <meta> is passed over, not
+// only charset and http-equiv ones: a page may put its <meta charset> after
+// its viewport, and it must stay within the first 1024 bytes.
+func (r *Rewriter) headPoint(name string) bool {
 	if r.inTitle {
 		return false // markup inside an XML <title>
 	}
 	switch name {
-	case "html", "head", "title", "base":
+	case "html", "head", "title", "base", "meta":
 		return false
-	case "meta":
-		_, r.attrs = scanTag(raw, r.attrs)
-		_, cs := get(r.attrs, "charset")
-		_, he := get(r.attrs, "http-equiv")
-		return !cs && !he
 	}
 	return true
+}
+
+// sniff applies SniffDocument at the first start tag or text: document
+// reports whether it is one a whole document begins with.
+func (r *Rewriter) sniff(document bool) {
+	if r.sniffed || !r.opts.SniffDocument {
+		return
+	}
+	r.sniffed = true
+	if !document {
+		r.opts.HeadInject, r.opts.BodyInject = nil, nil
+	}
+}
+
+// documentStart reports whether a whole document can start with the
+// element name (tagName's form): anything else starts a fragment.
+func documentStart(name string) bool {
+	switch name {
+	case "html", "head", "body", "meta", "title", "base", "link", "style", "script", "noscript":
+		return true
+	}
+	return false
 }
 
 func (r *Rewriter) injectHead() {
@@ -535,6 +568,7 @@ func (r *Rewriter) injectHead() {
 }
 
 func (r *Rewriter) injectBody() {
+	r.sniff(false) // an empty body is no page
 	r.injectHead()
 	if !r.bodyDone && r.opts.BodyInject != nil {
 		r.out.Write(r.opts.BodyInject(r.page))
