@@ -19,7 +19,13 @@ run: $(BIN)
 # Everything: lint, unit, fuzz seeds, in-process Caddy integration and
 # headless-Chromium end-to-end tests.
 test: deps lint
-	$(GO) test -count=1 -timeout 12m ./...
+	$(GO) test -count=1 -timeout 15m -skip '^TestCorpus$$' ./...
+	@mkdir -p tmp
+	@echo "go test -run TestCorpus ./e2e (the council corpus in every consent scenario; full log in tmp/corpus.log)"
+	@$(GO) test -count=1 -timeout 12m -run '^TestCorpus$$' -v ./e2e > tmp/corpus.log 2>&1; rc=$$?; \
+		grep -E '^(    [a-z_]+_test\.go:[0-9]+: |--- FAIL|panic:)' tmp/corpus.log | head -300; \
+		grep -E '^corpus: [0-9]+ passed, [0-9]+ failed' tmp/corpus.log | tail -1; \
+		tail -1 tmp/corpus.log; exit $$rc
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
