@@ -11,8 +11,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/storage"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
 
@@ -122,6 +125,9 @@ type corpusStubs struct {
 	*stubServer
 	sniMu sync.Mutex
 	sni   map[string]int
+	// inflight counts the requests being answered, so that a quiet wait
+	// can tell an idle network from a slow answer.
+	inflight atomic.Int32
 }
 
 func startCorpusStubs(t *testing.T) *corpusStubs {
@@ -172,6 +178,8 @@ func storageHTML(w http.ResponseWriter, title, key string) {
 // serve answers what the corpus needs beyond the shared stubs, recording
 // those requests the same way; everything else goes to the shared stubs.
 func (cs *corpusStubs) serve(w http.ResponseWriter, r *http.Request) {
+	cs.inflight.Add(1)
+	defer cs.inflight.Add(-1)
 	host := strings.ToLower(r.Host)
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
@@ -254,25 +262,12 @@ function scan(){document.querySelectorAll('amp-pixel,amp-analytics,amp-youtube,a
 if(document.readyState==='loading')document.addEventListener('DOMContentLoaded',scan);else scan();
 new MutationObserver(scan).observe(document.documentElement,{subtree:true,childList:true,attributes:true,attributeFilter:['data-block-on-consent']});`
 
-// corpusWorker is one Chromium with its own vendor stubs, so that what
-// reaches the stubs can be put down to the one visit the worker runs.
-type corpusWorker struct {
-	id      int
-	stubs   *corpusStubs
-	browser context.Context // the first tab: keeps the browser up
-	cancel  func()
-}
-
-// chromiumOptions are newEnv's flags, with every vendor and corpus host
-// mapped to stubAddr, the site and the origin to loopback, and everything
-// else to nowhere.
-func chromiumOptions(bin, userDir, stubAddr, originAddr string) []chromedp.ExecAllocatorOption {
-	var rules []string
-	for _, h := range append(append([]string{}, vendorHosts...), corpusExtraHosts...) {
-		rules = append(rules, "MAP "+h+" "+stubAddr)
-	}
-	rules = append(rules, "MAP "+siteHost+" 127.0.0.1", "MAP "+originHost+" "+originAddr,
-		"MAP * ~NOTFOUND", "EXCLUDE localhost", "EXCLUDE 127.0.0.1")
+// chromiumOptions are the flags of every test browser: headless, no
+// background traffic, http:// hosts kept http://, and the host rules
+// (after which anything else resolves nowhere, so that no test reaches the
+// real network).
+func chromiumOptions(bin, userDir string, rules ...string) []chromedp.ExecAllocatorOption {
+	rules = append(rules, "MAP * ~NOTFOUND", "EXCLUDE localhost", "EXCLUDE 127.0.0.1")
 	return []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin),
 		chromedp.Headless,
@@ -294,15 +289,35 @@ func chromiumOptions(bin, userDir, stubAddr, originAddr string) []chromedp.ExecA
 		chromedp.Flag("metrics-recording-only", true),
 		chromedp.Flag("password-store", "basic"),
 		chromedp.Flag("ignore-certificate-errors", true),
+		// http://council.test must stay http://: no HTTPS-Upgrades probe.
 		chromedp.Flag("disable-features", "HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,Translate,MediaRouter,OptimizationHints"),
 		chromedp.Flag("host-resolver-rules", strings.Join(rules, ", ")),
 	}
 }
 
+// corpusHostRules map every vendor and corpus host to stubAddr, the site to
+// loopback and the origin to originAddr.
+func corpusHostRules(stubAddr, originAddr string) []string {
+	var rules []string
+	for _, h := range append(append([]string{}, vendorHosts...), corpusExtraHosts...) {
+		rules = append(rules, "MAP "+h+" "+stubAddr)
+	}
+	return append(rules, "MAP "+siteHost+" 127.0.0.1", "MAP "+originHost+" "+originAddr)
+}
+
+// corpusWorker is one Chromium with its own vendor stubs, so that what
+// reaches the stubs can be put down to the one visit the worker runs.
+type corpusWorker struct {
+	id      int
+	stubs   *corpusStubs
+	browser context.Context // the first tab: keeps the browser up
+	cancel  func()
+}
+
 func startCorpusWorker(t *testing.T, id int, bin, originAddr string) *corpusWorker {
 	t.Helper()
 	w := &corpusWorker{id: id, stubs: startCorpusStubs(t)}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromiumOptions(bin, t.TempDir(), w.stubs.addr, originAddr)...)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromiumOptions(bin, t.TempDir(), corpusHostRules(w.stubs.addr, originAddr)...)...)
 	tab, cancelTab := chromedp.NewContext(allocCtx)
 	if err := chromedp.Do(tab); err != nil {
 		cancelTab()
@@ -315,15 +330,18 @@ func startCorpusWorker(t *testing.T, id int, bin, originAddr string) *corpusWork
 	return w
 }
 
-// visit is one fresh browser context (profile) in a worker's Chromium.
+// visit is one new tab in a fresh browser context (profile) of a worker's
+// Chromium; its context ends with the visit.
 type visit struct {
 	w      *corpusWorker
 	ctx    context.Context
 	cancel func()
 	bcID   string
 
-	mu  sync.Mutex
-	exc []string
+	mu        sync.Mutex
+	exc       []string
+	inflight  map[network.RequestID]bool // the tab's requests not answered yet
+	netEvents int
 }
 
 // corpusInitJS runs first in every document: it records CSP violations,
@@ -333,12 +351,16 @@ const corpusInitJS = `window.__cspv = []; document.addEventListener('securitypol
 func (w *corpusWorker) newVisit(jsOff bool) (*visit, error) {
 	ctx, cancel := chromedp.NewContext(w.browser, chromedp.WithNewBrowserContext())
 	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
-	v := &visit{w: w, ctx: ctx, cancel: func() { cancelT(); cancel() }}
+	v := &visit{w: w, ctx: ctx, cancel: func() { cancelT(); cancel() }, inflight: map[network.RequestID]bool{}}
 	if err := chromedp.Do(ctx); err != nil {
 		v.cancel()
 		return nil, fmt.Errorf("new browser context: %w", err)
 	}
 	v.bcID = string(chromedp.FromContext(ctx).BrowserContextID)
+	if err := chromedp.Listen(ctx, v.network); err != nil {
+		v.cancel()
+		return nil, err
+	}
 	msgs := chromedp.Console(ctx)
 	go func() {
 		for m, err := range msgs {
@@ -365,6 +387,28 @@ func (w *corpusWorker) newVisit(jsOff bool) (*visit, error) {
 	return v, nil
 }
 
+// network keeps the tab's requests in flight (its top document and
+// same-origin frames; cross-site frames are counted at the stubs).
+func (v *visit) network(ev any) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	switch ev := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		// A frame's document is answered in the frame's own target when
+		// the frame is cross-site; the load event waits for frames anyway.
+		if ev.Type != network.ResourceTypeDocument {
+			v.inflight[ev.RequestID] = true
+		}
+	case *network.EventLoadingFinished:
+		delete(v.inflight, ev.RequestID)
+	case *network.EventLoadingFailed:
+		delete(v.inflight, ev.RequestID)
+	default:
+		return
+	}
+	v.netEvents++
+}
+
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return s
@@ -376,11 +420,17 @@ func (v *visit) exceptions() []string {
 	return append([]string(nil), v.exc...)
 }
 
-// close disposes of the browser context, then lets stray requests of its
-// last moments land before the worker's stubs are reset for the next visit.
+// close closes the tab and disposes of its browser context, then lets stray
+// requests of its last moments land before the worker's stubs are reset
+// for the next visit.
 func (v *visit) close() {
 	v.cancel()
-	time.Sleep(50 * time.Millisecond)
+	for range 20 {
+		if v.w.stubs.inflight.Load() == 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	v.w.stubs.resetAll()
 }
 
@@ -406,7 +456,7 @@ func (v *visit) reload() error {
 	return v.settle()
 }
 
-// waitUntil polls cond every 50 ms until it holds or timeout passes.
+// waitUntil polls cond every 25 ms until it holds or timeout passes.
 func waitUntil(timeout time.Duration, cond func() (bool, string)) (bool, string) {
 	deadline := time.Now().Add(timeout)
 	for {
@@ -414,42 +464,62 @@ func waitUntil(timeout time.Duration, cond func() (bool, string)) (bool, string)
 		if ok || time.Now().After(deadline) {
 			return ok, last
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(25 * time.Millisecond)
 	}
 }
 
-// settle waits for the load event, scrolls to the foot of the page and back
-// (lazy frames far down must get their chance) and then for the traffic to
-// the stubs to stop: nothing new for 400 ms, at most 2.5 s.
+// settle waits for the load event, then scrolls (see scroll).
 func (v *visit) settle() error {
-	if ok, last := waitUntil(15*time.Second, func() (bool, string) {
+	if ok, last := waitUntil(10*time.Second, func() (bool, string) {
 		s, err := visitJS[string](v, `document.readyState`)
 		return err == nil && s == "complete", fmt.Sprint(s, err)
 	}); !ok {
 		return fmt.Errorf("page did not finish loading: %s", last)
 	}
+	return v.scroll()
+}
+
+// scroll scrolls to the foot of the page and back (lazy frames far down
+// must get their chance), then waits for the network to go quiet.
+func (v *visit) scroll() error {
 	// Scrolled from Go, not with timers in the page: with JavaScript off
 	// the page's timers never fire.
-	h, _ := visitJS[int](v, `Math.max(document.documentElement ? document.documentElement.scrollHeight : 0, document.body ? document.body.scrollHeight : 0)`)
-	for y := 0; y <= h+800; y += 800 {
+	h, err := visitJS[int](v, `Math.max(document.documentElement ? document.documentElement.scrollHeight : 0, document.body ? document.body.scrollHeight : 0)`)
+	if err != nil {
+		return fmt.Errorf("read the page height: %w", err)
+	}
+	for y := 800; y <= h; y += 800 {
 		_, _ = visitJS[bool](v, fmt.Sprintf(`scrollTo(0, %d), true`, y))
 		time.Sleep(30 * time.Millisecond)
 	}
-	_, _ = visitJS[bool](v, `scrollTo(0, 0), true`)
+	if h > 800 {
+		_, _ = visitJS[bool](v, `scrollTo(0, 0), true`)
+	}
 	v.quiet()
 	return nil
 }
 
-func (v *visit) quiet() {
+// quiet waits until the network is quiet (see quietUntil).
+func (v *visit) quiet() { v.quietUntil(func() bool { return false }) }
+
+// quietUntil waits until done holds, or until nothing is in flight, in the
+// tab or at the stubs, and nothing new has started for 250 ms; it gives up
+// after 2 s (a request that never ends).
+func (v *visit) quietUntil(done func() bool) {
+	const idle, limit = 250 * time.Millisecond, 2 * time.Second
 	last, since, start := -1, time.Now(), time.Now()
-	for time.Since(start) < 2500*time.Millisecond {
-		n := len(v.w.stubs.requests()) + v.w.stubs.connections()
-		if n != last {
+	for time.Since(start) < limit && !done() {
+		v.mu.Lock()
+		n, busy := v.netEvents, len(v.inflight) > 0
+		v.mu.Unlock()
+		n += len(v.w.stubs.requests()) + v.w.stubs.connections()
+		busy = busy || v.w.stubs.inflight.Load() > 0
+		if n != last || busy {
 			last, since = n, time.Now()
-		} else if time.Since(since) >= 400*time.Millisecond && time.Since(start) >= 500*time.Millisecond {
+		} else if time.Since(since) >= idle {
 			return
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(25 * time.Millisecond)
 	}
 }
 
@@ -493,14 +563,14 @@ func (v *visit) waitConsentCookie() error {
 }
 
 // frameStorage reports the local and session storage entries of each
-// cross-site frame (a separate target) on a tracker host, by URL.
-func (v *visit) frameStorage() map[string]int {
+// cross-site frame (a separate target) on a tracker host, by URL. A frame
+// whose storage cannot be read is an error unless it has gone meanwhile.
+func (v *visit) frameStorage() (map[string]int, error) {
 	out := map[string]int{}
 	ts, err := chromedp.Targets(v.ctx)
 	if err != nil {
-		return out
+		return nil, fmt.Errorf("list the frames: %w", err)
 	}
-	n := 0
 	for _, ti := range ts {
 		if ti.Type != "iframe" || string(ti.BrowserContextID) != v.bcID {
 			continue
@@ -509,17 +579,31 @@ func (v *visit) frameStorage() map[string]int {
 		if err != nil || hostCategories(u.Hostname()) == nil {
 			continue
 		}
-		if n++; n > 6 {
-			break
+		k, err := v.frameStorageKeys(ti.TargetID)
+		if err != nil {
+			k, err = v.frameStorageKeys(ti.TargetID)
 		}
-		fctx, cancel := chromedp.NewContext(v.ctx, chromedp.WithTargetID(ti.TargetID))
-		fctx, cancelT := context.WithTimeout(fctx, 3*time.Second)
-		k, err := chromedp.Run(fctx, chromedp.Evaluate[int](`(() => { try { return localStorage.length + sessionStorage.length; } catch (e) { return 0; } })()`))
-		cancelT()
-		cancel()
-		if err == nil && k > 0 {
+		if err != nil {
+			if now, lerr := chromedp.Targets(v.ctx); lerr == nil && !slices.ContainsFunc(now, func(n *target.Info) bool { return n.TargetID == ti.TargetID }) {
+				continue
+			}
+			return nil, fmt.Errorf("read the storage of the frame %s: %w", ti.URL, err)
+		}
+		if k > 0 {
 			out[ti.URL] += k
 		}
 	}
-	return out
+	return out, nil
+}
+
+// frameStorageKeys attaches a second session to the frame's target and
+// detaches it again: by default chromedp closes a target it attached to
+// when the context ends, and closing a frame's target closes the whole tab
+// (which made every later read of the visit fail).
+func (v *visit) frameStorageKeys(id target.ID) (int, error) {
+	tctx, cancelT := context.WithTimeout(v.ctx, 3*time.Second)
+	defer cancelT()
+	fctx, cancel := chromedp.NewContext(tctx, chromedp.WithTargetID(id), chromedp.WithDetachOnCancel())
+	defer cancel()
+	return chromedp.Run(fctx, chromedp.Evaluate[int](`(() => { try { return localStorage.length + sessionStorage.length; } catch (e) { return 0; } })()`))
 }

@@ -86,35 +86,7 @@ func newEnvWith(t *testing.T, consentOpts, extraSite string) *env {
 	for _, h := range vendorHosts {
 		rules = append(rules, "MAP "+h+" "+stubs.addr)
 	}
-	// Anything else Chromium might look up goes nowhere: nothing in these
-	// tests may reach the real network.
-	rules = append(rules, "MAP "+siteHost+" 127.0.0.1", "MAP * ~NOTFOUND", "EXCLUDE localhost", "EXCLUDE 127.0.0.1")
-
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(bin),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 800),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-breakpad", true),
-		chromedp.Flag("disable-client-side-phishing-detection", true),
-		chromedp.Flag("metrics-recording-only", true),
-		chromedp.Flag("password-store", "basic"),
-		chromedp.Flag("ignore-certificate-errors", true),
-		// http://council.test must stay http://: no HTTPS-Upgrades probe.
-		chromedp.Flag("disable-features", "HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,Translate,MediaRouter,OptimizationHints"),
-		chromedp.Flag("host-resolver-rules", strings.Join(rules, ", ")),
-	}
+	opts := chromiumOptions(bin, t.TempDir(), append(rules, "MAP "+siteHost+" 127.0.0.1")...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	tabCtx, cancelTab := chromedp.NewContext(allocCtx)
 	ctx, cancelTimeout := context.WithTimeout(tabCtx, 60*time.Second)
