@@ -4,6 +4,12 @@
   'use strict';
   var d = document, root = d.getElementById('cg-root');
   if (!root) return;
+  // A first-party page framed by one of ours (where no Sec-Fetch-Dest told
+  // the server so) shows no second banner: the top page's choice covers it,
+  // and its banner.js releases what this frame holds.
+  try {
+    if (window.parent !== window && window.parent.document.getElementById('cg-root')) { root.parentNode.removeChild(root); return; }
+  } catch (err) { /* cross-origin parent: a banner of our own */ }
   var banner = d.getElementById('cg-banner'), panel = d.getElementById('cg-settings');
   var opener = null;
   var ytEmbed = /^((?:https?:)?\/\/)(?:www\.)?youtube\.com\/embed\//i;
@@ -51,6 +57,7 @@
     (function step(i) {
       for (; i < els.length; i++) {
         var el = els[i], doc = el.ownerDocument;
+        if (el.localName === 'cg-held') { unhold(el); continue; }
         if (el.tagName !== 'SCRIPT' || !doc.defaultView || !el.parentNode) { restore(el); continue; }
         var s = doc.createElement('script'), wait = false;
         for (var j = 0; j < el.attributes.length; j++) {
@@ -97,6 +104,17 @@
     }).observe(d.documentElement, { childList: true, subtree: true });
   }
 
+  // unhold turns a held AMP component (<cg-held data-consent-el="amp-x">)
+  // back into itself, children and all; the AMP runtime then upgrades it.
+  function unhold(el) {
+    var doc = el.ownerDocument, n = doc.createElement(el.getAttribute('data-consent-el'));
+    [].forEach.call(el.attributes, function (a) {
+      if (a.name !== 'data-consent' && a.name !== 'data-consent-vendor' && a.name !== 'data-consent-el') n.setAttribute(a.name, a.value);
+    });
+    while (el.firstChild) n.appendChild(el.firstChild);
+    if (el.parentNode) el.parentNode.replaceChild(n, el);
+  }
+
   // restore gives an element back its own attributes; an embed placeholder
   // (our srcdoc) goes first, so that src is what loads. The attributes are
   // set past the run-time guard of the element's window: "Load this once"
@@ -112,6 +130,8 @@
         var v = el.getAttribute(n);
         if (yt && (n === 'data-consent-src' || n === 'data-consent-data-src')) v = v.replace(ytEmbed, '$1www.youtube-nocookie.com/embed/');
         el.removeAttribute(n);
+        // An SVG element with both href and xlink:href uses href alone.
+        if (n === 'data-consent-xlink-href') return;
         if (g && g.set) g.set(el, n.slice(13), v); else el.setAttribute(n.slice(13), v);
       }
     });
