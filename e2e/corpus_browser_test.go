@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log"
@@ -224,8 +225,11 @@ func (cs *corpusStubs) serve(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"vars":{},"requests":{}}`)
 	case host == "www.google.com" && p == "/recaptcha/api.js":
 		record()
+		// As the real api.js, it calls the page's ?onload= function.
+		onload, _ := json.Marshal(r.URL.Query().Get("onload"))
 		serveJS(w, "recaptcha", `window.grecaptcha={ready:function(f){f()},render:function(){return 0},execute:function(){return Promise.resolve('stub-token')}};`+
-			`var s=document.createElement('script');s.src='https://www.gstatic.com/recaptcha/releases/stub/recaptcha__en.js';(document.head||document.documentElement).appendChild(s);`)
+			`var s=document.createElement('script');s.src='https://www.gstatic.com/recaptcha/releases/stub/recaptcha__en.js';(document.head||document.documentElement).appendChild(s);`+
+			`if(typeof window[`+string(onload)+`]==='function')window[`+string(onload)+`]();`)
 	case host == "www.gstatic.com" && strings.HasPrefix(p, "/recaptcha/"):
 		record()
 		serveJS(w, "recaptcharelease", "")
@@ -490,7 +494,7 @@ func (v *visit) scroll() error {
 	}
 	for y := 800; y <= h; y += 800 {
 		_, _ = visitJS[bool](v, fmt.Sprintf(`scrollTo(0, %d), true`, y))
-		time.Sleep(30 * time.Millisecond)
+		time.Sleep(60 * time.Millisecond) // a few rendered frames: lazy loading starts on one
 	}
 	if h > 800 {
 		_, _ = visitJS[bool](v, `scrollTo(0, 0), true`)
