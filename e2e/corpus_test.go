@@ -586,8 +586,9 @@ func (g *grader) step(v *visit, p corpusPage, sc scenario, page, choicePage stri
 		if err := choose(cgAccept); err != nil {
 			return err
 		}
-		v.quiet() // the held items come back
-		if err := v.scroll(); err != nil { // lazy content restored far down the page
+		// The held items come back; lazy ones far down the page need a scroll.
+		v.quiet()
+		if err := v.scroll(); err != nil {
 			return err
 		}
 		waitTrackers(sc.granted)
