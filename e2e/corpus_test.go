@@ -737,7 +737,13 @@ func (g *grader) grade(p corpusPage, sc scenario, b *baseline, o *observation) {
 	if p.Kind == "svg" {
 		wantBanners = 0
 	}
-	c("one-banner", o.banners == wantBanners && o.frameBanner == 0,
+	// Browsers send Sec-Fetch-Dest only to secure origins, and the corpus is
+	// served over plain http: a framed page cannot be told from a page
+	// there, and only its banner's script removes it (README, known
+	// limits). With JavaScript off that banner stays; over https it is
+	// never sent (TestWhatIsInsertedDependsOnTheResponseKind).
+	frameBannerOK := o.frameBanner == 0 || sc.name == "js-off"
+	c("one-banner", o.banners == wantBanners && frameBannerOK,
 		"#cg-root: %d in the top document (want %d), %d in same-origin frames (want 0)", o.banners, wantBanners, o.frameBanner)
 	if (sc.name == "first-visit" || sc.name == "js-off") && p.Kind != "svg" {
 		c("banner-visible", o.bannerState == "visible", "the banner is %s on a first visit, want visible", o.bannerState)
