@@ -52,22 +52,28 @@
   // Re-create each script in turn, in its own document (a frame's runs
   // there); a classic external script without async is awaited before the
   // next, as the parser would have. Other elements, and scripts in inert
-  // template contents, are restored in place.
+  // template contents, are restored in place. A script WP Rocket or
+  // LiteSpeed delays is run as itself when their loader already has.
   function run(els) {
     (function step(i) {
       for (; i < els.length; i++) {
         var el = els[i], doc = el.ownerDocument;
         if (el.localName === 'cg-held') { unhold(el); continue; }
-        if (el.tagName !== 'SCRIPT' || !doc.defaultView || !el.parentNode) { restore(el); continue; }
-        var s = doc.createElement('script'), wait = false;
+        if (el.localName !== 'script' || !('text' in el) || !doc.defaultView || !el.parentNode) { restore(el); continue; }
+        var s = doc.createElement('script'), wait = false, held = el.hasAttribute('data-consent');
         for (var j = 0; j < el.attributes.length; j++) {
           var a = el.attributes[j], n = a.name;
-          if (n === 'type' || n === 'data-consent' || n === 'data-consent-vendor') continue;
+          if ((n === 'type' && held) || n === 'data-consent' || n === 'data-consent-vendor') continue;
           if (n === 'data-consent-type') n = 'type';
           else if (n.indexOf('data-consent-') === 0) n = n.slice(13);
           s.setAttribute(n, a.value);
         }
         if (el.nonce) s.nonce = el.nonce;
+        if (doc.readyState === 'complete' && /^(rocketlazyloadscript|litespeed\/javascript)$/.test(s.type)) {
+          s.removeAttribute('type');
+          n = s.getAttribute('data-rocket-src') || s.getAttribute('data-src');
+          if (n) s.setAttribute('src', n);
+        }
         // A nomodule script never loads where modules are supported.
         var skipped = s.hasAttribute('nomodule') && 'noModule' in s;
         if (s.hasAttribute('src')) {
@@ -75,14 +81,37 @@
         } else {
           s.text = el.text;
         }
+        var buf = write(doc);
+        el.parentNode.replaceChild(s, el);
         if (wait) {
-          s.onload = s.onerror = function () { step(i + 1); };
-          el.parentNode.replaceChild(s, el);
+          s.onload = s.onerror = function (s, buf, i) { return function () { written(s, buf, els, i); step(i + 1); }; }(s, buf, i);
           return;
         }
-        el.parentNode.replaceChild(s, el);
+        written(s, buf, els, i);
       }
     })(0);
+  }
+
+  // After parsing, document.write would open a new, empty document: what a
+  // re-created script writes is parsed and goes in after it instead, its
+  // scripts run next, in order.
+  function write(doc) {
+    var buf = [];
+    if (doc.readyState !== 'loading') {
+      doc.write = function () { buf.push([].join.call(arguments, '')); };
+      doc.writeln = function () { buf.push([].join.call(arguments, '') + '\n'); };
+    }
+    return buf;
+  }
+  function written(s, buf, els, i) {
+    var doc = s.ownerDocument, n = s, t;
+    delete doc.write; delete doc.writeln;
+    if (!buf.length || !s.parentNode) return;
+    // Scripts parsed so are inert until re-created.
+    t = new DOMParser().parseFromString(buf.join(''), 'text/html');
+    var l = [].slice.call(t.querySelectorAll('script'));
+    [].slice.call(t.head.childNodes).concat([].slice.call(t.body.childNodes)).forEach(function (c) { s.parentNode.insertBefore(c, n.nextSibling); n = c; });
+    els.splice.apply(els, [i + 1, 0].concat(l.filter(function (x) { return !x.hasAttribute('data-consent'); })));
   }
 
   // After a choice, held elements of granted categories that arrive later
@@ -121,7 +150,8 @@
   // loads without a consent the guard would know of.
   function restore(el) {
     var g = (el.ownerDocument.defaultView || window).__cg;
-    if (el.hasAttribute('data-consent-ph')) { el.removeAttribute('srcdoc'); el.removeAttribute('data-consent-ph'); }
+    var ph = el.hasAttribute('data-consent-ph');
+    if (ph) { el.removeAttribute('srcdoc'); el.removeAttribute('data-consent-ph'); }
     if (el.localName === 'script' && !el.hasAttribute('data-consent-type')) el.removeAttribute('type');
     var yt = el.getAttribute('data-consent-vendor') === 'youtube';
     var names = [].map.call(el.attributes, function (a) { return a.name; });
@@ -137,6 +167,13 @@
     });
     el.removeAttribute('data-consent');
     el.removeAttribute('data-consent-vendor');
+    // A lazy loader that already ran finds nothing more to do: its frames
+    // and images get their src from here (loading=lazy still defers them).
+    var lz = el.getAttribute('data-lazy-src') || el.getAttribute('data-src'), src = el.getAttribute('src');
+    if (lz && /^(iframe|img)$/.test(el.localName) && el.ownerDocument.readyState === 'complete' && (!src || src === 'about:blank' || !src.indexOf('data:'))) el.setAttribute('src', lz);
+    // A lazy frame that showed our placeholder is not lazy-loaded again
+    // until it is inserted anew.
+    if (ph && el.loading === 'lazy' && el.parentNode) el.parentNode.insertBefore(el, el.nextSibling);
   }
 
   function show(el, on) { if (el) el.hidden = !on; }
