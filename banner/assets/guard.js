@@ -235,7 +235,9 @@ ga.l = +new Date;
 fbq.push = fbq; fbq.loaded = !0; fbq.version = '2.0'; fbq.queue = [];
 stub('ga', 'analytics', ga);
 stub('_gaq', 'analytics', []);
-stub('urchinTracker', 'analytics', no);
+// urchin.js reads no queue: its calls are made again once it defines the function.
+var uq = [];
+stub('urchinTracker', 'analytics', function () { uq.push(arguments); });
 // _gat._getTracker(...)._trackPageview(): any chain of calls.
 if (px) stub('_gat', 'analytics', px);
 stub('hj', 'analytics', hj);
@@ -258,6 +260,10 @@ ST = ST.filter(function (x) {
 if (!has(G, x[1])) return 1;
 if (w[x[0]] === x[2]) try { delete w[x[0]]; } catch (e) { w[x[0]] = undefined; }
 });
+if (uq.length && has(G, 'analytics')) d.addEventListener('load', function () {
+var f = w.urchinTracker;
+if (typeof f == 'function') uq.splice(0).forEach(function (a) { f.apply(w, a); });
+}, true);
 RQ(d);
 Q = [];
 o.forEach(function (x) {
