@@ -74,12 +74,13 @@
           n = s.getAttribute('data-rocket-src') || s.getAttribute('data-src');
           if (n) s.setAttribute('src', n);
         }
-        // A nomodule script never loads where modules are supported.
+        // A nomodule script never loads where modules are supported. The
+        // text moves as nodes: an XHTML script keeps its CDATA section.
         var skipped = s.hasAttribute('nomodule') && 'noModule' in s;
         if (s.hasAttribute('src')) {
           if (!el.hasAttribute('async') && !skipped) { s.async = false; wait = true; }
         } else {
-          s.text = el.text;
+          while (el.firstChild) s.appendChild(el.firstChild);
         }
         var buf = write(doc);
         el.parentNode.replaceChild(s, el);
