@@ -376,3 +376,43 @@ func TestGuardMatchesLikeTheServer(t *testing.T) {
 		}
 	}
 }
+
+// TestGuardLateReleases: what Accept all brings back after the page has
+// loaded comes back in place, as it would have loaded during parsing. A
+// held inline script's document.write goes in after it (the page is not
+// blanked by a new document) and the script it writes runs; a script WP
+// Rocket delays runs although Rocket's loader already ran; frames whose
+// lazy loader already ran get their src.
+func TestGuardLateReleases(t *testing.T) {
+	e := newEnv(t, guardSite)
+	e.open("/guard/late.html")
+	if !evalJS[bool](e, `window.__loaderRan === true`) {
+		t.Fatal("the page's loader did not run at load")
+	}
+	inPlace := e.clickInPlace(acceptButton)
+	loads := []heldLoad{
+		{"document.write after load", "www.googletagmanager.com", "/gtag/js", "id=G-WRITE1", "analytics", false},
+		{"rocketlazyloadscript", "www.googletagmanager.com", "/gtag/js", "id=G-ROCKET1", "analytics", false},
+		{"data-lazy-src frame", "www.youtube.com", "/embed/LateRocket1", "", "media", false},
+		{"data-src frame", "www.youtube-nocookie.com", "/embed/LateA3Lazy1", "", "media", false},
+	}
+	e.waitFor("the late releases", 8*time.Second, func() (bool, string) {
+		for _, l := range loads {
+			if e.countLoad(l) == 0 {
+				return false, l.name
+			}
+		}
+		return true, ""
+	})
+	inPlace()
+	for _, l := range loads {
+		if n := e.countLoad(l); n != 1 {
+			t.Errorf("%s: requested %d times, want 1", l.name, n)
+		}
+	}
+	if got := evalJS[string](e, `document.readyState + ' ' + !!document.getElementById('cg-root') + ' ' +
+		(document.getElementById('written') || {}).previousElementSibling?.src`); got != "complete true https://www.googletagmanager.com/gtag/js?id=G-WRITE1" {
+		t.Errorf("after Accept all: readyState, banner kept, element before the written <p> = %q; want the page kept and the written script before it", got)
+	}
+	e.noExceptions()
+}
