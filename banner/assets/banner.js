@@ -152,6 +152,12 @@
   function restore(el) {
     var g = (el.ownerDocument.defaultView || window).__cg;
     var ph = el.hasAttribute('data-consent-ph');
+    // A lazy frame out of view that showed our placeholder is not
+    // lazy-loaded again unless it is inserted anew: take it out while its
+    // src comes back. One in view (its own "Load" clicked) loads at once.
+    var r = el.getBoundingClientRect && el.getBoundingClientRect();
+    var up = ph && el.loading === 'lazy' && (r.top > innerHeight || r.bottom < 0) && el.parentNode, at = el.nextSibling;
+    if (up) up.removeChild(el);
     if (ph) { el.removeAttribute('srcdoc'); el.removeAttribute('data-consent-ph'); }
     if (el.localName === 'script' && !el.hasAttribute('data-consent-type')) el.removeAttribute('type');
     var yt = el.getAttribute('data-consent-vendor') === 'youtube';
@@ -172,9 +178,7 @@
     // and images get their src from here (loading=lazy still defers them).
     var lz = el.getAttribute('data-lazy-src') || el.getAttribute('data-src'), src = el.getAttribute('src');
     if (lz && /^(iframe|img)$/.test(el.localName) && el.ownerDocument.readyState === 'complete' && (!src || src === 'about:blank' || !src.indexOf('data:'))) el.setAttribute('src', lz);
-    // A lazy frame that showed our placeholder is not lazy-loaded again
-    // until it is inserted anew.
-    if (ph && el.loading === 'lazy' && el.parentNode) el.parentNode.insertBefore(el, el.nextSibling);
+    if (up) up.insertBefore(el, at);
   }
 
   function show(el, on) { if (el) el.hidden = !on; }
