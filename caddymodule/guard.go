@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/consentgate/consentgate/banner"
 	"github.com/consentgate/consentgate/trackers"
 )
 
@@ -76,4 +77,15 @@ func (v visitor) grantsAll() bool {
 		}
 	}
 	return true
+}
+
+// guardHashSources are the CSP hash sources of the guard's inline text for
+// HTML and for XML pages. The text is the same on every page of a handler
+// (the visitor's grants are an attribute), so Provision has it worked out
+// once, not per response.
+func (h *Handler) guardHashSources() [2]string {
+	p := banner.Page{Guard: h.guardConfig()}
+	html := "'sha256-" + banner.GuardHash(p) + "'"
+	p.XML = true
+	return [2]string{html, "'sha256-" + banner.GuardHash(p) + "'"}
 }

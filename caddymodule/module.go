@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -118,6 +119,7 @@ type Handler struct {
 	necessary     map[string]bool
 	siteCookies   []SiteCookie
 	logger        *zap.Logger
+	guardHashes   func() [2]string // CSP hash sources of the guard, for HTML and XML pages
 }
 
 // Admin configures the DPO console.
@@ -183,6 +185,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 			return fmt.Errorf("cookie_consent: rules: %w", err)
 		}
 	}
+	h.guardHashes = sync.OnceValue(h.guardHashSources)
 	h.gpcCategories = nil
 	if !h.IgnoreGPC {
 		h.gpcCategories = slices.Clone(trackers.Categories)

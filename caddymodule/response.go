@@ -10,7 +10,6 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
-	"github.com/consentgate/consentgate/banner"
 	"github.com/consentgate/consentgate/rewrite"
 )
 
@@ -125,13 +124,17 @@ func (w *responseWriter) allowGuard(hdr http.Header) {
 	if w.kind != kindPage && w.kind != kindFrame {
 		return
 	}
+	if w.v.grantsAll() {
+		return // no guard
+	}
 	if nonce, _ := cspNonces(hdr); nonce != "" {
 		return
 	}
-	p := w.h.page(w.v, "en", "")
-	p.XML = w.xml
-	if hash := banner.GuardHash(p); hash != "" {
-		allowInlineHash(hdr, "'sha256-"+hash+"'")
+	hashes := w.h.guardHashes()
+	if w.xml {
+		allowInlineHash(hdr, hashes[1])
+	} else {
+		allowInlineHash(hdr, hashes[0])
 	}
 }
 
