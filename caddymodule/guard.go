@@ -5,40 +5,17 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/consentgate/consentgate/banner"
 	"github.com/consentgate/consentgate/trackers"
 )
 
-// guardConfigs memoises guardConfig per catalogue: the JSON is the same for
-// every page a handler rewrites. It is bounded (emptied when full), as each
-// config reload provisions new catalogues.
-var guardConfigs = struct {
-	sync.Mutex
-	m map[*trackers.Catalogue]string
-}{m: map[*trackers.Catalogue]string{}}
-
-// guardConfig returns the run-time guard's configuration for the catalogue
+// guardJSON returns the run-time guard's configuration for the catalogue
 // pages are rewritten with: host → its URL rules, each [path, query,
 // category, vendor ID], in the order trackers.MatchURL tries them. A path
 // pattern with '*' becomes an anchored regular expression (it starts with
 // '^', which no path does). Necessary exemptions are rules like any other,
 // of category "necessary". Only hosts and categories reach the page.
-func (h *Handler) guardConfig() string {
-	guardConfigs.Lock()
-	defer guardConfigs.Unlock()
-	if s, ok := guardConfigs.m[h.rewriting]; ok {
-		return s
-	}
-	s := guardJSON(h.rewriting)
-	if len(guardConfigs.m) >= 64 {
-		clear(guardConfigs.m)
-	}
-	guardConfigs.m[h.rewriting] = s
-	return s
-}
-
 func guardJSON(c *trackers.Catalogue) string {
 	hosts := map[string][][4]string{}
 	for _, r := range c.GuardHosts() {
@@ -81,10 +58,9 @@ func (v visitor) grantsAll() bool {
 
 // guardHashSources are the CSP hash sources of the guard's inline text for
 // HTML and for XML pages. The text is the same on every page of a handler
-// (the visitor's grants are an attribute), so Provision has it worked out
-// once, not per response.
-func (h *Handler) guardHashSources() [2]string {
-	p := banner.Page{Guard: h.guardConfig()}
+// (the visitor's grants are an attribute), so Provision works it out once.
+func guardHashSources(config string) [2]string {
+	p := banner.Page{Guard: config}
 	html := "'sha256-" + banner.GuardHash(p) + "'"
 	p.XML = true
 	return [2]string{html, "'sha256-" + banner.GuardHash(p) + "'"}

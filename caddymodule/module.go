@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -119,7 +118,8 @@ type Handler struct {
 	necessary     map[string]bool
 	siteCookies   []SiteCookie
 	logger        *zap.Logger
-	guardHashes   func() [2]string // CSP hash sources of the guard, for HTML and XML pages
+	guardConfig   string    // the run-time guard's host rules (guardJSON)
+	guardHashes   [2]string // CSP hash sources of the guard, for HTML and XML pages
 }
 
 // Admin configures the DPO console.
@@ -185,7 +185,8 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 			return fmt.Errorf("cookie_consent: rules: %w", err)
 		}
 	}
-	h.guardHashes = sync.OnceValue(h.guardHashSources)
+	h.guardConfig = guardJSON(h.rewriting)
+	h.guardHashes = guardHashSources(h.guardConfig)
 	h.gpcCategories = nil
 	if !h.IgnoreGPC {
 		h.gpcCategories = slices.Clone(trackers.Categories)

@@ -130,7 +130,7 @@ func (w *responseWriter) allowGuard(hdr http.Header) {
 	if nonce, _ := cspNonces(hdr); nonce != "" {
 		return
 	}
-	hashes := w.h.guardHashes()
+	hashes := w.h.guardHashes
 	if w.xml {
 		allowInlineHash(hdr, hashes[1])
 	} else {

@@ -65,7 +65,7 @@ func (h *Handler) page(v visitor, locale, returnTo string) banner.Page {
 		p.ConsentID = ""
 	}
 	if !v.grantsAll() {
-		p.Guard = h.guardConfig()
+		p.Guard = h.guardConfig
 	}
 	for _, c := range trackers.Categories {
 		ct := t.Categories[string(c)]
