@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/consentgate/consentgate/rewrite"
 	"github.com/consentgate/consentgate/trackers"
 )
 
@@ -106,44 +108,14 @@ func withoutQuery(s string) string {
 
 // cspNonces returns the nonces a page's Content-Security-Policy allows for
 // scripts and for styles, so the injected banner carries them: a page with a
-// strict, nonce-based policy would otherwise block it. The page's policy is
-// never changed (adding a nonce to it would disable its own inline code).
+// strict, nonce-based policy would otherwise block it. No nonce is ever
+// added to the page's policy: that would disable its own inline code.
 func cspNonces(hdr http.Header) (script, style string) {
 	for _, policy := range hdr.Values("Content-Security-Policy") {
-		dirs := map[string]string{}
-		for d := range strings.SplitSeq(policy, ";") {
-			name, value, _ := strings.Cut(strings.TrimSpace(d), " ")
-			name = strings.ToLower(name)
-			if _, seen := dirs[name]; !seen && name != "" {
-				dirs[name] = value
-			}
-		}
-		if n := nonceIn(dirs, "script-src-elem", "script-src", "default-src"); n != "" && script == "" {
-			script = n
-		}
-		if n := nonceIn(dirs, "style-src-elem", "style-src", "default-src"); n != "" && style == "" {
-			style = n
-		}
+		sc, st := rewrite.CSPNonces(policy)
+		script, style = cmp.Or(script, sc), cmp.Or(style, st)
 	}
 	return script, style
-}
-
-// nonceIn finds the nonce in the first of names the policy has: the
-// directive that governs the element, as CSP falls back.
-func nonceIn(dirs map[string]string, names ...string) string {
-	for _, name := range names {
-		v, ok := dirs[name]
-		if !ok {
-			continue
-		}
-		for src := range strings.FieldsSeq(v) {
-			if n, ok := strings.CutPrefix(src, "'nonce-"); ok && strings.HasSuffix(n, "'") {
-				return strings.TrimSuffix(n, "'")
-			}
-		}
-		return ""
-	}
-	return ""
 }
 
 // allowInlineHash adds source (a 'sha256-…' hash source) to every policy in

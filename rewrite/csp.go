@@ -15,7 +15,7 @@ func (r *Rewriter) readCSP(raw []byte) {
 		return
 	}
 	c, _ := get(r.attrs, "content")
-	script, style := cspNonces(c.value())
+	script, style := CSPNonces(c.value())
 	if r.page.ScriptNonce == "" {
 		r.page.ScriptNonce = script
 	}
@@ -24,11 +24,11 @@ func (r *Rewriter) readCSP(raw []byte) {
 	}
 }
 
-// cspNonces returns the nonces a policy accepts for script and style
-// elements, each from the directive that governs them: script-src-elem, else
+// CSPNonces returns the nonces a Content-Security-Policy accepts for script
+// and style elements, each from the directive that governs them: script-src-elem, else
 // script-src, else default-src (style likewise). Of duplicate directives the
 // first counts, as in browsers.
-func cspNonces(policy string) (script, style string) {
+func CSPNonces(policy string) (script, style string) {
 	dirs := map[string]string{} // directive → its first nonce ("" for none)
 	for d := range strings.SplitSeq(policy, ";") {
 		f := strings.Fields(d)

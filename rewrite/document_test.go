@@ -112,8 +112,8 @@ func TestMetaCSPNonces(t *testing.T) {
 		{"script-src 'nonce-'", "", ""},
 		{"", "", ""},
 	} {
-		if s, st := cspNonces(tt.policy); s != tt.script || st != tt.style {
-			t.Errorf("cspNonces(%q) = %q, %q; want %q, %q", tt.policy, s, st, tt.script, tt.style)
+		if s, st := CSPNonces(tt.policy); s != tt.script || st != tt.style {
+			t.Errorf("CSPNonces(%q) = %q, %q; want %q, %q", tt.policy, s, st, tt.script, tt.style)
 		}
 	}
 }
