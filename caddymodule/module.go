@@ -161,6 +161,9 @@ const month = 30 * 24 * time.Hour
 // Provision sets up the handler.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
+	if err := registerMetrics(ctx); err != nil {
+		return fmt.Errorf("cookie_consent: metrics: %w", err)
+	}
 	h.rendered = new(banner.Cache)
 	if h.SiteName == "" {
 		h.SiteName = "this website"

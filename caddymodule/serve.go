@@ -114,8 +114,12 @@ func (h *Handler) newRewriter(w *responseWriter, enc string) *rewrite.Rewriter {
 	case kindFrame:
 		opts.HeadInject, opts.FrameInject = head, head
 	}
-	if h.logger.Core().Enabled(zap.DebugLevel) {
-		opts.OnNeutralise = func(vd *trackers.Vendor) { w.neutralised = append(w.neutralised, vd.ID) }
+	debug := h.logger.Core().Enabled(zap.DebugLevel)
+	opts.OnNeutralise = func(vd *trackers.Vendor) {
+		metrics.neutralised.WithLabelValues(vd.ID).Inc()
+		if debug {
+			w.neutralised = append(w.neutralised, vd.ID)
+		}
 	}
 	return rewrite.New(bodyWriter{w}, opts)
 }
