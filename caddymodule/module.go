@@ -107,6 +107,7 @@ type Handler struct {
 	rewriting     *trackers.Catalogue // what the rewriter neutralises
 	gpcCategories []trackers.Category
 	codec         *consent.Codec
+	signKey       []byte // the consent cookie's key; other keys (console sessions) derive from it
 	policy        consent.Policy
 	texts         map[string]*banner.Text
 	providers     map[trackers.Category][]string
@@ -222,6 +223,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return err
 	}
+	h.signKey = key
 	if h.codec, err = consent.NewCodec(key); err != nil {
 		return fmt.Errorf("cookie_consent: secret: %w", err)
 	}
