@@ -5,6 +5,7 @@
 package caddymodule
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,8 +13,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -159,26 +158,17 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 
 const month = 30 * 24 * time.Hour
 
-// Provision sets up the handler.
+// Provision sets up the handler. It checks the whole config first and
+// only then touches anything outside the process (the signing key in
+// Caddy's storage, the consent log), so a config Caddy refuses leaves no
+// trace.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
-	if err := registerMetrics(ctx); err != nil {
-		return fmt.Errorf("cookie_consent: metrics: %w", err)
+	h.setDefaults()
+	if err := h.Validate(); err != nil {
+		return err
 	}
-	h.rendered = new(banner.Cache)
-	if h.SiteName == "" {
-		h.SiteName = "this website"
-	}
-	if h.CookieTablePath == "" {
-		h.CookieTablePath = Prefix + "/cookies"
-	}
-	if h.WelshPaths == nil {
-		h.WelshPaths = []string{"/cy/"}
-	}
-	rules := make([]trackers.Rule, len(h.Rules))
-	for i, r := range h.Rules {
-		rules[i] = trackers.Rule{Pattern: r.Match, Category: trackers.Category(r.Category), Inline: r.Inline}
-	}
+	rules := h.trackerRules()
 	cat, err := trackers.New(trackers.Builtin, rules)
 	if err != nil {
 		return fmt.Errorf("cookie_consent: rules: %w", err)
@@ -189,6 +179,15 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 			return fmt.Errorf("cookie_consent: rules: %w", err)
 		}
 	}
+	h.texts = map[string]*banner.Text{}
+	for _, loc := range banner.Locales {
+		t, err := banner.LoadText(loc, h.Text[loc])
+		if err != nil {
+			return fmt.Errorf("cookie_consent: text: %w", err)
+		}
+		h.texts[loc] = t
+	}
+	h.rendered = new(banner.Cache)
 	h.guardConfig = guardJSON(h.rewriting)
 	h.guardHashes = guardHashSources(h.guardConfig)
 	h.gpcCategories = nil
@@ -218,33 +217,48 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		h.necessary[n] = true
 	}
 	h.siteCookies = h.Cookies
-
-	key, err := h.signingKey()
-	if err != nil {
-		return err
-	}
-	h.signKey = key
-	if h.codec, err = consent.NewCodec(key); err != nil {
-		return fmt.Errorf("cookie_consent: secret: %w", err)
-	}
 	h.policy = consent.Policy{
 		Version:      h.derivePolicyVersion(),
 		AcceptMaxAge: durationOr(h.AcceptMaxAge, 12*month),
 		RejectMaxAge: durationOr(h.RejectMaxAge, 6*month),
 	}
-	h.texts = map[string]*banner.Text{}
-	for _, loc := range banner.Locales {
-		t, err := banner.LoadText(loc, h.Text[loc])
-		if err != nil {
-			return fmt.Errorf("cookie_consent: text: %w", err)
-		}
-		h.texts[loc] = t
+
+	// Side effects, now that the config is known to be good.
+	if err := registerMetrics(ctx); err != nil {
+		return fmt.Errorf("cookie_consent: metrics: %w", err)
+	}
+	if h.signKey, err = h.signingKey(ctx); err != nil {
+		return err
+	}
+	if h.codec, err = consent.NewCodec(h.signKey); err != nil {
+		return fmt.Errorf("cookie_consent: secret: %w", err)
 	}
 	if err := h.provisionLog(ctx); err != nil {
 		return err
 	}
 	h.provisionAdmin()
 	return nil
+}
+
+// setDefaults fills in what the config leaves out.
+func (h *Handler) setDefaults() {
+	if h.SiteName == "" {
+		h.SiteName = "this website"
+	}
+	if h.CookieTablePath == "" {
+		h.CookieTablePath = Prefix + "/cookies"
+	}
+	if h.WelshPaths == nil {
+		h.WelshPaths = []string{"/cy/"}
+	}
+}
+
+func (h *Handler) trackerRules() []trackers.Rule {
+	rules := make([]trackers.Rule, len(h.Rules))
+	for i, r := range h.Rules {
+		rules[i] = trackers.Rule{Pattern: r.Match, Category: trackers.Category(r.Category), Inline: r.Inline}
+	}
+	return rules
 }
 
 // consentModeVendors are the Google tags that honour Consent Mode, and so
@@ -261,8 +275,15 @@ func withoutVendors(vs []trackers.Vendor, ids []string) []trackers.Vendor {
 	return out
 }
 
-// Validate checks the configuration.
+// Validate checks the configuration. It has no side effects; Provision
+// runs it before it has any.
 func (h *Handler) Validate() error {
+	if _, err := trackers.New(trackers.Builtin, h.trackerRules()); err != nil {
+		return fmt.Errorf("cookie_consent: rules: %w", err)
+	}
+	if h.Secret != "" && len(h.secret()) < 16 {
+		return errors.New("cookie_consent: secret: must be at least 16 characters")
+	}
 	switch h.ConsentMode {
 	case "", "basic", "advanced":
 	default:
@@ -301,6 +322,9 @@ func (h *Handler) Validate() error {
 		if !slices.Contains(banner.Locales, loc) {
 			return fmt.Errorf("cookie_consent: text: unknown locale %q (want one of %v)", loc, banner.Locales)
 		}
+		if _, err := banner.LoadText(loc, h.Text[loc]); err != nil {
+			return fmt.Errorf("cookie_consent: text: %w", err)
+		}
 	}
 	for _, d := range []struct {
 		name string
@@ -310,7 +334,7 @@ func (h *Handler) Validate() error {
 			return fmt.Errorf("cookie_consent: %s: %v is over the 13-month cap", d.name, time.Duration(d.v))
 		}
 	}
-	if !strings.HasPrefix(h.CookieTablePath, "/") {
+	if h.CookieTablePath != "" && !strings.HasPrefix(h.CookieTablePath, "/") {
 		return fmt.Errorf("cookie_consent: cookie_table_path %q must be a path starting with /", h.CookieTablePath)
 	}
 	return nil
@@ -323,32 +347,57 @@ func durationOr(d caddy.Duration, def time.Duration) time.Duration {
 	return def
 }
 
-// signingKey returns the configured secret, or a random key persisted in
-// Caddy's data directory so that restarts keep visitors' choices.
-func (h *Handler) signingKey() ([]byte, error) {
+// secret is the configured secret with placeholders expanded.
+func (h *Handler) secret() string {
+	return caddy.NewReplacer().ReplaceAll(h.Secret, "")
+}
+
+// signingKeyName is the key in Caddy's storage under which the generated
+// signing key is kept. With the default file storage it is the file
+// consentgate/cookie-signing.key in Caddy's data directory.
+const signingKeyName = "consentgate/cookie-signing.key"
+
+// signingKey returns the configured secret, or a random key kept in
+// Caddy's storage, so that restarts keep visitors' choices and nodes that
+// share storage (the storage global option) agree on it without a secret.
+func (h *Handler) signingKey(ctx caddy.Context) ([]byte, error) {
 	if h.Secret != "" {
-		s := caddy.NewReplacer().ReplaceAll(h.Secret, "")
-		if len(s) < 16 {
-			return nil, errors.New("cookie_consent: secret: must be at least 16 characters")
-		}
-		return []byte(s), nil
+		return []byte(h.secret()), nil
 	}
-	path := filepath.Join(caddy.AppDataDir(), "consentgate", "cookie-signing.key")
-	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
-		return b, nil
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("cookie_consent: read signing key %s: %w", path, err)
+	st := ctx.Storage()
+	sctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	load := func() ([]byte, error) {
+		b, err := st.Load(sctx, signingKeyName)
+		switch {
+		case err == nil && len(b) >= 32:
+			return b, nil
+		case err == nil:
+			return nil, fmt.Errorf("cookie_consent: signing key %s in storage is %d bytes; want at least 32 (delete it to generate a new one)", signingKeyName, len(b))
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, nil
+		}
+		return nil, fmt.Errorf("cookie_consent: read signing key %s from storage: %w", signingKeyName, err)
+	}
+	if b, err := load(); b != nil || err != nil {
+		return b, err
+	}
+	// Two nodes starting at once must not each write a key of their own.
+	if err := st.Lock(sctx, signingKeyName); err != nil {
+		return nil, fmt.Errorf("cookie_consent: lock signing key in storage: %w", err)
+	}
+	defer func() { _ = st.Unlock(context.WithoutCancel(sctx), signingKeyName) }()
+	if b, err := load(); b != nil || err != nil {
+		return b, err
 	}
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	b = []byte(hex.EncodeToString(b))
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("cookie_consent: signing key dir: %w", err)
+	if err := st.Store(sctx, signingKeyName, b); err != nil {
+		return nil, fmt.Errorf("cookie_consent: store signing key %s: %w", signingKeyName, err)
 	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		return nil, fmt.Errorf("cookie_consent: write signing key %s: %w", path, err)
-	}
-	h.logger.Info("generated consent cookie signing key; set `secret` to share it between nodes", zap.String("path", path))
+	h.logger.Info("generated the consent cookie signing key in Caddy's storage; nodes sharing that storage share it, or set `secret`",
+		zap.String("key", signingKeyName))
 	return b, nil
 }
 

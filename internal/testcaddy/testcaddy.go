@@ -68,7 +68,14 @@ func Load(t testing.TB, site string, hosts ...string) (string, error) {
 // (Load sets them per test).
 func LoadSites(t testing.TB, sites string) error {
 	t.Helper()
-	cfg := "{\n\tadmin off\n\tdefault_bind 127.0.0.1\n\tauto_https off\n\tpersist_config off\n}\n" + sites
+	return LoadSitesWith(t, "", sites)
+}
+
+// LoadSitesWith is LoadSites with more global options (such as a storage
+// block shared by two simulated nodes).
+func LoadSitesWith(t testing.TB, globals, sites string) error {
+	t.Helper()
+	cfg := "{\n\tadmin off\n\tdefault_bind 127.0.0.1\n\tauto_https off\n\tpersist_config off\n" + globals + "\n}\n" + sites
 	cfg = string(caddyfile.Format([]byte(cfg))) // no "input is not formatted" warning
 	json, warn, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), map[string]any{"filename": "Caddyfile"})
 	if err != nil {
