@@ -4,15 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver, pure Go
 )
 
 // The two backends differ only in how they connect, how they lock and how
@@ -48,89 +45,6 @@ type backend interface {
 	lockMigrations() string
 	close()
 }
-
-// --- SQLite ---
-
-type sqliteBackend struct {
-	db *sql.DB
-	// mu serialises this process's writers; other processes (the sqlite3
-	// tool, a CLI) are handled by busy_timeout.
-	mu sync.Mutex
-}
-
-func openSQLite(path string) (*sqliteBackend, error) {
-	if path == "" || strings.ContainsAny(path, "?#") {
-		return nil, fmt.Errorf("consentlog: sqlite path %q: empty or contains ? or #", path)
-	}
-	// Created owner-only up front: SQLite would make it world-readable.
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("consentlog: open %s: %w", path, err)
-	}
-	f.Close()
-	// synchronous(FULL): in WAL mode NORMAL may lose the last commits on power
-	// loss, and a consent record that was acknowledged must survive.
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("consentlog: open %s: %w", path, err)
-	}
-	if err := db.Ping(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("consentlog: open %s: %w", path, err)
-	}
-	return &sqliteBackend{db: db}, nil
-}
-
-func (b *sqliteBackend) exec(ctx context.Context, q string, args ...any) (int64, error) {
-	return sqlExec(ctx, b.db, q, args...)
-}
-
-func (b *sqliteBackend) query(ctx context.Context, q string, args ...any) (rows, error) {
-	return sqlQuery(ctx, b.db, q, args...)
-}
-
-func (b *sqliteBackend) queryRow(ctx context.Context, q string, args ...any) scanner {
-	return b.db.QueryRowContext(ctx, q, args...)
-}
-
-func (b *sqliteBackend) write(ctx context.Context, fn func(querier) error) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.tx(ctx, "BEGIN IMMEDIATE", fn)
-}
-
-func (b *sqliteBackend) read(ctx context.Context, fn func(querier) error) error {
-	return b.tx(ctx, "BEGIN", fn)
-}
-
-// tx runs fn on one connection between begin and COMMIT; database/sql's
-// BeginTx cannot ask for IMMEDIATE per transaction.
-func (b *sqliteBackend) tx(ctx context.Context, begin string, fn func(querier) error) error {
-	c, err := b.db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if _, err := c.ExecContext(ctx, begin); err != nil {
-		return err
-	}
-	if err := fn(sqlConn{c}); err != nil {
-		// A fresh context: the caller's may be cancelled, and the
-		// connection must not go back to the pool inside a transaction.
-		_, _ = c.ExecContext(context.Background(), "ROLLBACK")
-		return err
-	}
-	if _, err := c.ExecContext(ctx, "COMMIT"); err != nil {
-		_, _ = c.ExecContext(context.Background(), "ROLLBACK")
-		return err
-	}
-	return nil
-}
-
-func (b *sqliteBackend) lockChain() string      { return "" }
-func (b *sqliteBackend) lockMigrations() string { return "" }
-func (b *sqliteBackend) close()                 { b.db.Close() }
 
 type sqlExecer interface {
 	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)

@@ -43,6 +43,10 @@ type Store interface {
 	Close() error
 }
 
+// ErrUnavailable is wrapped by the errors of a store that cannot be
+// reached: not opened yet, or its file removed or replaced while open.
+var ErrUnavailable = errors.New("consent log store unavailable")
+
 // Open opens (creating and migrating as needed) the store named by dsn:
 // "postgres://..." or "postgresql://..." for PostgreSQL, anything else is
 // the path of an SQLite file (an optional "sqlite:" prefix is removed).
@@ -143,7 +147,14 @@ CREATE TABLE audit_log (
 // SchemaVersion is the schema version this package migrates to.
 var SchemaVersion = len(migrations)
 
+// migrate brings the schema up to date. A schema already current is only
+// read, so that opening a store takes no write lock: the CLI opens one
+// while Caddy appends.
 func (s *store) migrate(ctx context.Context) error {
+	var v int64
+	if err := s.b.queryRow(ctx, "SELECT version FROM schema_version").Scan(&v); err == nil && int(v) == len(migrations) {
+		return nil
+	}
 	return s.b.write(ctx, func(q querier) error {
 		if l := s.b.lockMigrations(); l != "" {
 			if _, err := q.exec(ctx, l); err != nil {
