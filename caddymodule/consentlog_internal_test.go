@@ -29,7 +29,7 @@ func TestConfigsShareOneLog(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "log.db")
 	var hs []*Handler
 	for range 2 {
-		h := &Handler{LogStore: path}
+		h := &Handler{LogStore: path, Secret: "a test secret of 16+ bytes"} // no storage in a bare context
 		if err := h.Provision(ctx); err != nil {
 			t.Fatal(err)
 		}
