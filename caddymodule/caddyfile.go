@@ -7,6 +7,12 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 )
 
+func init() {
+	httpcaddyfile.RegisterHandlerDirective("cookie_consent", parseCaddyfile)
+	// After encode, so that encode compresses the rewritten page once.
+	httpcaddyfile.RegisterDirectiveOrder("cookie_consent", httpcaddyfile.After, "encode")
+}
+
 func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 	m := new(Handler)
 	err := m.UnmarshalCaddyfile(h.Dispenser)
