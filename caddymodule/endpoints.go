@@ -134,25 +134,72 @@ func (h *Handler) parseChoice(form url.Values, prev visitor, js bool) (choice, e
 }
 
 // sameOrigin rejects cross-site posts: a forged choice must not change a
-// visitor's consent. Browsers send Origin with every POST; Sec-Fetch-Site
-// and Referer are fallbacks for older ones.
+// visitor's consent.
+//
+// Origin, which every browser has sent with every POST since 2020, must be
+// exactly this site's: same scheme (https when Caddy terminated TLS, or a
+// trusted proxy says X-Forwarded-Proto: https), same host and port, and
+// nothing else (no userinfo, path, query or fragment; "null", sent by
+// sandboxed frames and some redirects, is refused). Without Origin, a
+// Sec-Fetch-Site of same-origin, or a Referer on this site, is taken as the
+// evidence instead. A post with none of the three is refused: the banner's
+// forms and script always carry Origin, so it comes from a script or an
+// old client, and a choice is never recorded on no evidence at all.
 func sameOrigin(r *http.Request) error {
-	if o := r.Header.Get("Origin"); o != "" {
-		u, err := url.Parse(o)
-		if err != nil || o == "null" || !strings.EqualFold(u.Host, r.Host) {
-			return fmt.Errorf("cookie_consent: choice: cross-origin post from %q", o)
+	scheme := requestScheme(r)
+	if o, ok := r.Header["Origin"]; ok {
+		if len(o) != 1 || !sameSite(o[0], scheme, r.Host, false) {
+			return fmt.Errorf("cookie_consent: choice: cross-origin post from Origin %q", o)
 		}
 		return nil
 	}
-	if s := r.Header.Get("Sec-Fetch-Site"); s != "" && s != "same-origin" && s != "none" {
+	switch s := strings.ToLower(r.Header.Get("Sec-Fetch-Site")); s {
+	case "same-origin":
+		return nil
+	case "":
+	default:
 		return fmt.Errorf("cookie_consent: choice: %s post", s)
 	}
 	if ref := r.Header.Get("Referer"); ref != "" {
-		if u, err := url.Parse(ref); err != nil || !strings.EqualFold(u.Host, r.Host) {
-			return fmt.Errorf("cookie_consent: choice: cross-origin referer")
+		if !sameSite(ref, scheme, r.Host, true) {
+			return fmt.Errorf("cookie_consent: choice: cross-origin post from Referer %q", ref)
 		}
+		return nil
 	}
-	return nil
+	return fmt.Errorf("cookie_consent: choice: post without Origin, Sec-Fetch-Site or Referer refused")
+}
+
+// requestScheme is the scheme the browser used: https when Caddy terminated
+// TLS, or when a proxy listed in trusted_proxies terminated it and says so.
+func requestScheme(r *http.Request) string {
+	if r.TLS != nil {
+		return "https"
+	}
+	if trusted, _ := caddyhttp.GetVar(r.Context(), caddyhttp.TrustedProxyVarKey).(bool); trusted &&
+		strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto")), "https") {
+		return "https"
+	}
+	return "http"
+}
+
+// sameSite reports whether raw (an Origin, or with withPath a Referer) names
+// scheme://host, default ports counting as absent.
+func sameSite(raw, scheme, host string, withPath bool) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != scheme || u.User != nil || u.Opaque != "" || u.Host == "" {
+		return false
+	}
+	if !withPath && (u.Path != "" || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(raw[len(scheme)+3:], "/?#")) {
+		return false
+	}
+	return strings.EqualFold(withoutDefaultPort(u.Host, scheme), withoutDefaultPort(host, scheme))
+}
+
+func withoutDefaultPort(host, scheme string) string {
+	if p := map[string]string{"http": ":80", "https": ":443"}[scheme]; strings.HasSuffix(host, p) {
+		return strings.TrimSuffix(host, p)
+	}
+	return host
 }
 
 // serveSettings is the settings layer as a page of its own, for visitors
