@@ -2,16 +2,10 @@ package caddymodule
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
-
-	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
-	"go.uber.org/zap"
 
 	"github.com/consentgate/consentgate/rewrite"
 	"github.com/consentgate/consentgate/trackers"
@@ -63,47 +57,6 @@ func (h *Handler) setPreConsentCSP(hdr http.Header, v visitor) {
 			return
 		}
 	}
-}
-
-// maxCSPReport caps a violation report; real ones are well under 2 KB.
-const maxCSPReport = 16 << 10
-
-// serveCSPReport logs what the pre-consent policy caught: the host a page
-// tried to reach before consent, without query strings.
-func (h *Handler) serveCSPReport(w http.ResponseWriter, r *http.Request) error {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		return caddyhttp.Error(http.StatusMethodNotAllowed, fmt.Errorf("cookie_consent: csp-report: method %s", r.Method))
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCSPReport))
-	if err != nil {
-		return caddyhttp.Error(http.StatusRequestEntityTooLarge, fmt.Errorf("cookie_consent: csp-report: %w", err))
-	}
-	var legacy struct {
-		Report struct {
-			Blocked   string `json:"blocked-uri"`
-			Document  string `json:"document-uri"`
-			Directive string `json:"violated-directive"`
-		} `json:"csp-report"`
-	}
-	if err := json.Unmarshal(body, &legacy); err != nil || legacy.Report.Blocked == "" {
-		return caddyhttp.Error(http.StatusBadRequest, fmt.Errorf("cookie_consent: csp-report: not a CSP violation report"))
-	}
-	h.logger.Warn("pre-consent CSP caught a request",
-		zap.String("blocked", withoutQuery(legacy.Report.Blocked)), zap.String("page", withoutQuery(legacy.Report.Document)),
-		zap.String("directive", legacy.Report.Directive))
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// withoutQuery keeps scheme, host and path of a reported URL.
-func withoutQuery(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return ""
-	}
-	u.RawQuery, u.Fragment, u.User = "", "", nil
-	return u.String()
 }
 
 // cspNonces returns the nonces a page's Content-Security-Policy allows for

@@ -105,3 +105,20 @@ func TestGuardRunsUnderThePagesCSP(t *testing.T) {
 		}
 	}
 }
+
+// TestCSPReportEndpointNeedsPreConsentCSP: without a policy there is
+// nothing to report, so there is no endpoint to flood; with one, a report
+// is answered 204 with nothing of it sent back.
+func TestCSPReportEndpointNeedsPreConsentCSP(t *testing.T) {
+	report := `{"csp-report":{"document-uri":"http://x/<b>","blocked-uri":"https://www.google-analytics.com/<script>alert(1)</script>"}}`
+	for _, tc := range []struct {
+		opts string
+		want int
+	}{{"", http.StatusNotFound}, {"pre_consent_csp report-only", http.StatusNoContent}} {
+		base := testcaddy.Start(t, itFileServer(t, tc.opts))
+		resp, body := itDo(t, itClient(t), itRequest(t, http.MethodPost, base+"/_consent/csp-report", map[string]string{"Content-Type": "application/csp-report"}, strings.NewReader(report)))
+		if resp.StatusCode != tc.want || strings.Contains(string(body), "<script>") {
+			t.Errorf("%q: status %d, body %q; want %d, nothing reflected", tc.opts, resp.StatusCode, body, tc.want)
+		}
+	}
+}

@@ -1,0 +1,280 @@
+package caddymodule
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/consentgate/consentgate/consentlog"
+)
+
+// Bounds of the CSP report endpoint. Real reports are well under 2 KB and a
+// page sends a few per load, so these bind only a flood.
+const (
+	maxCSPReport     = 16 << 10 // bytes in one post
+	maxCSPPerPost    = 32       // violations read from one Reporting API post
+	maxCSPEntries    = 1000     // (host, page) pairs counted; the rest count as "other"
+	maxCSPLogged     = 100      // hosts announced with a log line of their own
+	cspSummaryEvery  = time.Minute
+	cspSummaryTop    = 10
+	cspReportsPerSec = 1  // per client network, after
+	cspReportBurst   = 30 // a page load's worth
+)
+
+// cspViolation is one report as the browser sent it.
+type cspViolation struct {
+	Blocked, Document, Directive string
+}
+
+var errNotCSPReport = errors.New("not a CSP violation report")
+
+// parseCSPReports reads a violation report in either format browsers send:
+// application/csp-report (report-uri: {"csp-report": {...}}) or the
+// Reporting API's application/reports+json (report-to: an array of
+// {"type": "csp-violation", "body": {...}}, other types skipped). It takes
+// the body alone, whatever the Content-Type says, and never fails on a
+// field's contents, only on the shape.
+func parseCSPReports(body []byte) ([]cspViolation, error) {
+	body = bytes.TrimSpace(body)
+	if len(body) > 0 && body[0] == '[' {
+		var reports []struct {
+			Type string `json:"type"`
+			Body struct {
+				Blocked   string `json:"blockedURL"`
+				Document  string `json:"documentURL"`
+				Effective string `json:"effectiveDirective"`
+			} `json:"body"`
+		}
+		if err := json.Unmarshal(body, &reports); err != nil {
+			return nil, errNotCSPReport
+		}
+		var out []cspViolation
+		for _, r := range reports {
+			if r.Type == "csp-violation" && r.Body.Blocked != "" && len(out) < maxCSPPerPost {
+				out = append(out, cspViolation{r.Body.Blocked, r.Body.Document, r.Body.Effective})
+			}
+		}
+		if len(out) == 0 {
+			return nil, errNotCSPReport
+		}
+		return out, nil
+	}
+	var legacy struct {
+		Report *struct {
+			Blocked   string `json:"blocked-uri"`
+			Document  string `json:"document-uri"`
+			Violated  string `json:"violated-directive"`
+			Effective string `json:"effective-directive"`
+		} `json:"csp-report"`
+	}
+	if err := json.Unmarshal(body, &legacy); err != nil || legacy.Report == nil || legacy.Report.Blocked == "" {
+		return nil, errNotCSPReport
+	}
+	r := legacy.Report
+	return []cspViolation{{r.Blocked, r.Document, cmp.Or(r.Effective, r.Violated)}}, nil
+}
+
+// cspKey is what violations are counted by: the blocked host ("inline",
+// "eval", "data", "blob" for the CSP keywords, "invalid" for anything else)
+// and the page's path, without query. Both are safe to log and to use as a
+// label: printable ASCII, bounded length.
+type cspKey struct{ host, page string }
+
+func (v cspViolation) key() cspKey {
+	return cspKey{host: blockedHost(v.Blocked), page: reportedPath(v.Document)}
+}
+
+func blockedHost(s string) string {
+	switch s {
+	case "inline", "eval", "data", "blob", "wasm-eval", "trusted-types-policy", "trusted-types-sink":
+		return s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "invalid"
+	}
+	switch u.Scheme {
+	case "data", "blob":
+		return u.Scheme
+	}
+	h := strings.ToLower(u.Hostname())
+	if h == "" || len(h) > 253 || strings.Trim(h, "abcdefghijklmnopqrstuvwxyz0123456789.-_[]:") != "" {
+		return "invalid"
+	}
+	return h
+}
+
+func reportedPath(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "invalid"
+	}
+	p := cmp.Or(u.EscapedPath(), "/")
+	if len(p) > 256 {
+		p = p[:256]
+	}
+	if strings.Trim(p, "!$&'()*+,-./0123456789:;=@ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz~%") != "" {
+		return "invalid" // EscapedPath keeps a RawPath only when it is valid, so this is never reached by a real path
+	}
+	return p
+}
+
+// cspCounts keeps counts, not lines: violations by (host, page) in a table
+// of at most maxCSPEntries, one log line the first time a host is seen, and
+// at most one summary a minute while reports arrive. It is process-wide,
+// like the metrics: a reload neither forgets nor re-announces hosts.
+type cspCounts struct {
+	now     func() time.Time
+	limiter *rateLimiter
+
+	mu          sync.Mutex
+	counts      map[cspKey]uint64
+	other       uint64 // violations beyond the table
+	announced   map[string]bool
+	overAnnounc bool // the one "more hosts, not logged" line has been written
+	dropped     uint64
+	sinceLast   uint64 // violations since the last summary
+	lastSummary time.Time
+}
+
+func newCSPCounts() *cspCounts {
+	return &cspCounts{
+		now: time.Now, limiter: newRateLimiter(cspReportsPerSec, cspReportBurst, 4096),
+		counts: map[cspKey]uint64{}, announced: map[string]bool{},
+	}
+}
+
+var cspReports = newCSPCounts()
+
+// add counts one post's violations and logs what is due.
+func (c *cspCounts) add(log *zap.Logger, vs []cspViolation) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, v := range vs {
+		k := v.key()
+		metrics.cspViolation.WithLabelValues(boundedHost(k.host)).Inc()
+		c.sinceLast++
+		if _, ok := c.counts[k]; ok || len(c.counts) < maxCSPEntries {
+			c.counts[k]++
+		} else {
+			c.other++
+		}
+		if c.announced[k.host] {
+			continue
+		}
+		if len(c.announced) >= maxCSPLogged {
+			if !c.overAnnounc {
+				c.overAnnounc = true
+				log.Warn("pre-consent CSP: more blocked hosts than are announced one by one; they are counted in the summary and the csp_violations_total metric",
+					zap.Int("announced", len(c.announced)))
+			}
+			continue
+		}
+		c.announced[k.host] = true
+		log.Warn("pre-consent CSP blocked a host on a page; further reports are counted, not logged",
+			zap.String("host", k.host), zap.String("page", k.page), zap.String("directive", directiveName(v.Directive)))
+	}
+	c.summarise(log)
+}
+
+// drop counts a report refused by the rate limiter; started logs the first
+// refusal of a client.
+func (c *cspCounts) drop(log *zap.Logger, client string, started bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.dropped++
+	if started {
+		log.Warn("pre-consent CSP: too many reports from one client network; dropping its reports for now",
+			zap.String("client_network", client))
+	}
+}
+
+// summarise writes the top counts once a minute at most, and only when
+// something came in since the last one. Without a timer: a quiet endpoint
+// writes nothing, and the metric has the live counts.
+func (c *cspCounts) summarise(log *zap.Logger) {
+	now := c.now()
+	if c.lastSummary.IsZero() {
+		c.lastSummary = now
+		return
+	}
+	if c.sinceLast == 0 || now.Sub(c.lastSummary) < cspSummaryEvery {
+		return
+	}
+	type entry struct {
+		cspKey
+		n uint64
+	}
+	top := make([]entry, 0, len(c.counts))
+	for k, n := range c.counts {
+		top = append(top, entry{k, n})
+	}
+	slices.SortFunc(top, func(a, b entry) int {
+		return cmp.Or(cmp.Compare(b.n, a.n), cmp.Compare(a.host, b.host), cmp.Compare(a.page, b.page))
+	})
+	top = top[:min(len(top), cspSummaryTop)]
+	lines := make([]string, len(top))
+	for i, e := range top {
+		lines[i] = fmt.Sprintf("%s on %s: %d", e.host, e.page, e.n)
+	}
+	log.Info("pre-consent CSP violations counted",
+		zap.Uint64("since_last_summary", c.sinceLast), zap.Strings("top", lines),
+		zap.Uint64("other", c.other), zap.Int("counted_pairs", len(c.counts)), zap.Uint64("reports_dropped", c.dropped))
+	c.sinceLast, c.lastSummary = 0, now
+}
+
+// directiveName keeps a reported directive only if it is one CSP has.
+func directiveName(d string) string {
+	name, _, _ := strings.Cut(strings.TrimSpace(d), " ")
+	name = strings.ToLower(name)
+	if name == "" {
+		return "unknown"
+	}
+	if len(name) > 32 || strings.Trim(name, "abcdefghijklmnopqrstuvwxyz-") != "" {
+		return "invalid"
+	}
+	return name
+}
+
+// serveCSPReport counts what the pre-consent policy caught. It exists only
+// with pre_consent_csp. Reports are fire-and-forget for the browser, so
+// every accepted or rate-limited report is answered 204, and nothing of a
+// report is ever sent back.
+func (h *Handler) serveCSPReport(w http.ResponseWriter, r *http.Request) error {
+	if h.PreConsentCSP == "" {
+		return caddyhttp.Error(http.StatusNotFound, fmt.Errorf("cookie_consent: no endpoint %q without pre_consent_csp", "csp-report"))
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return caddyhttp.Error(http.StatusMethodNotAllowed, fmt.Errorf("cookie_consent: csp-report: method %s", r.Method))
+	}
+	ip := clientIP(r)
+	if ok, started := cspReports.limiter.take(ip); !ok {
+		cspReports.drop(h.logger, consentlog.TruncateIP(ip), started)
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCSPReport))
+	if err != nil {
+		return caddyhttp.Error(http.StatusRequestEntityTooLarge, fmt.Errorf("cookie_consent: csp-report: %w", err))
+	}
+	vs, err := parseCSPReports(body)
+	if err != nil {
+		return caddyhttp.Error(http.StatusBadRequest, fmt.Errorf("cookie_consent: csp-report: %w", err))
+	}
+	cspReports.add(h.logger, vs)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
