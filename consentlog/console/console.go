@@ -8,7 +8,9 @@
 // authenticate: the caller puts it behind authentication and tells it who
 // the user is (Options.User), and every query, export, verification and
 // erasure is written to the store's audit log under that name before it
-// runs; if the audit entry cannot be written the action does not run.
+// runs; if the audit entry cannot be written the action does not run. A
+// caller with a login of its own renders its form with LoginPage, in the
+// console's look, and names its sign-out form's target in Options.Logout.
 //
 // The pages are server-rendered, work without JavaScript and make no
 // request outside the console, which lets them carry a CSP that allows
@@ -40,6 +42,10 @@ type Options struct {
 	User func(*http.Request) string
 	// Logger hears about store failures; nil discards them.
 	Logger *zap.Logger
+	// Logout is the path a "Sign out" button in the header posts to; empty
+	// shows none (authentication in front of the console has no sign-out
+	// the console could offer).
+	Logout string
 }
 
 //go:embed templates/*.html assets/console.css
@@ -57,6 +63,7 @@ type handler struct {
 	store  consentlog.Store
 	prefix string
 	user   func(*http.Request) string
+	logout string
 	log    *zap.Logger
 	key    []byte // signs erase form tokens; new per New, so a restart voids open forms
 	cop    *http.CrossOriginProtection
@@ -69,6 +76,7 @@ func New(store consentlog.Store, opts Options) http.Handler {
 		store:  store,
 		prefix: strings.TrimSuffix(opts.Prefix, "/"),
 		user:   opts.User,
+		logout: opts.Logout,
 		log:    opts.Logger,
 		key:    make([]byte, 32),
 		cop:    http.NewCrossOriginProtection(),
@@ -81,14 +89,21 @@ func New(store consentlog.Store, opts Options) http.Handler {
 	return h
 }
 
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	hd := w.Header()
+// setHeaders gives every console response, the login page included, the
+// same protection: never cached, never framed or indexed, no referrer, and
+// the CSP.
+func setHeaders(hd http.Header) {
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("X-Robots-Tag", "noindex, nofollow")
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Content-Security-Policy", csp)
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	setHeaders(hd)
 
 	path, ok := strings.CutPrefix(r.URL.Path, h.prefix)
 	switch {

@@ -22,7 +22,7 @@ import (
 // pages are parsed once: each page's "content" plus the shared layout.
 var pages = func() map[string]*template.Template {
 	m := map[string]*template.Template{}
-	for _, name := range []string{"search", "history", "stats", "verify", "confirm", "erased", "audit", "error"} {
+	for _, name := range []string{"search", "history", "stats", "verify", "confirm", "erased", "audit", "error", "login"} {
 		m[name] = template.Must(template.ParseFS(files, "templates/layout.html", "templates/partials.html", "templates/"+name+".html"))
 	}
 	return m
@@ -33,7 +33,8 @@ type view struct {
 	Prefix string
 	Title  string
 	Nav    string // the navigation entry to mark as current
-	User   string
+	User   string // empty on the login page: no navigation, no sign-out
+	Logout string // where the sign-out button posts; empty: no button
 	Data   any
 }
 
@@ -151,16 +152,24 @@ func (h *handler) audit(ctx context.Context, r *http.Request, action, detail str
 }
 
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
-	v.Prefix, v.User = h.prefix, h.actor(r)
+	v.Prefix, v.User, v.Logout = h.prefix, h.actor(r), h.logout
+	if err := write(w, status, name, v); err != nil {
+		h.log.Error("console: render", zap.String("page", name), zap.Error(err))
+	}
+}
+
+// write renders page name in the layout; a template that fails (a bug)
+// answers 500 rather than half a page.
+func write(w http.ResponseWriter, status int, name string, v view) error {
 	var buf bytes.Buffer
 	if err := pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
-		h.log.Error("console: render", zap.String("page", name), zap.Error(err))
 		http.Error(w, "The page could not be rendered.", http.StatusInternalServerError)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+	return nil
 }
 
 type errorData struct{ Message string }

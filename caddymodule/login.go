@@ -1,0 +1,521 @@
+package caddymodule
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp/caddyauth"
+	"go.uber.org/zap"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/consentgate/consentgate/consentlog"
+	"github.com/consentgate/consentgate/consentlog/console"
+)
+
+// The console's own login: a form checks the password once, then a signed
+// session cookie, checked with one HMAC, carries the DPO until it has been
+// idle too long. No request but a login post ever computes a password hash.
+const (
+	sessionCookie   = "consentgate_console"
+	sessionIdle     = 30 * time.Minute
+	sessionLifetime = 12 * time.Hour
+	// sessionRefresh is how stale last-seen may be before a request re-issues
+	// the cookie: sliding the idle timeout costs one Set-Cookie a minute.
+	sessionRefresh = time.Minute
+	// clockSkew is how far ahead of this node's clock a session minted by
+	// another node may be.
+	clockSkew = time.Minute
+
+	maxLoginBody = 8 << 10
+	maxUserLen   = 128
+	maxPassLen   = 1024 // argon2id hashes all of it: bound the work per attempt
+	maxReturnLen = 1024
+
+	// verifyWait is how long a login waits for a free hashing slot before it
+	// is told to try again.
+	verifyWait = 2 * time.Second
+)
+
+// verifySlots bounds the password hashes computed at once, process-wide, to
+// half the cores (at least one, at most two): at bcrypt cost 14 one check
+// is a second of CPU, so parallel wrong logins must queue rather than
+// starve the public site.
+var verifySlots = make(chan struct{}, min(2, max(1, runtime.GOMAXPROCS(0)/2)))
+
+// comparerFor picks Caddy's comparer for a password hash by its prefix, and
+// checks that the hash is well formed, so a bad one fails the config and
+// not the DPO's first login.
+func comparerFor(hash string) (caddyauth.Comparer, error) {
+	switch {
+	case strings.HasPrefix(hash, "$2a$"), strings.HasPrefix(hash, "$2b$"), strings.HasPrefix(hash, "$2y$"):
+		if _, err := bcrypt.Cost([]byte(hash)); err != nil {
+			return nil, fmt.Errorf("not a valid bcrypt hash: %w", err)
+		}
+		return caddyauth.BcryptHash{}, nil
+	case strings.HasPrefix(hash, "$argon2id$"):
+		if _, _, err := caddyauth.DecodeHash([]byte(hash)); err != nil {
+			return nil, fmt.Errorf("not a valid argon2id hash: %w", err)
+		}
+		return caddyauth.Argon2idHash{}, nil
+	}
+	return nil, errors.New("want a bcrypt ($2a$, $2b$, $2y$) or argon2id ($argon2id$) hash, as caddy hash-password prints")
+}
+
+// login authenticates the DPO console's own user and passes signed-in
+// requests to next with the user in the context.
+type login struct {
+	prefix   string
+	user     string
+	hash     []byte
+	cmp      caddyauth.Comparer
+	key      []byte // signs session cookies
+	now      func() time.Time
+	slots    chan struct{}
+	fails    *throttle
+	audit    func(context.Context, consentlog.AuditEntry) error
+	logger   *zap.Logger
+	cop      *http.CrossOriginProtection
+	next     http.Handler
+	warnHTTP sync.Once
+}
+
+// newLogin sets up the login for credential a. The session key is derived
+// from the site's signing key, so nodes that share it (through Caddy's
+// storage or secret) accept each other's sessions, and from the credential,
+// so changing the password signs everyone out. Logins and their failures
+// go to audit.
+func newLogin(a *Admin, signKey []byte, audit func(context.Context, consentlog.AuditEntry) error, logger *zap.Logger) *login {
+	cmp, _ := comparerFor(a.PasswordHash) // checked by Admin.validate
+	return &login{
+		prefix: adminPrefix,
+		user:   a.User,
+		hash:   []byte(a.PasswordHash),
+		cmp:    cmp,
+		key:    sessionKey(signKey, a.User, a.PasswordHash),
+		now:    time.Now,
+		slots:  verifySlots,
+		fails:  throttleFor(a.User, a.PasswordHash),
+		audit:  audit,
+		logger: logger,
+		cop:    http.NewCrossOriginProtection(),
+	}
+}
+
+func sessionKey(signKey []byte, user, hash string) []byte {
+	cred := sha256.Sum256([]byte(user + "\x00" + hash))
+	m := hmac.New(sha256.New, signKey)
+	m.Write([]byte("consentgate console session\x00"))
+	m.Write(cred[:])
+	return m.Sum(nil)
+}
+
+type sessionUserKey struct{}
+
+// sessionUser is the signed-in user the login put in r's context.
+func sessionUser(r *http.Request) string {
+	u, _ := r.Context().Value(sessionUserKey{}).(string)
+	return u
+}
+
+func (l *login) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	secure, ok := l.transport(r)
+	if !ok {
+		l.page(w, http.StatusForbidden, console.LoginForm{NoForm: true,
+			Error: "The consent records console only works over HTTPS, so that your password and session cannot be read on the way. Open it with an https:// address."})
+		return
+	}
+	switch strings.TrimPrefix(r.URL.Path, l.prefix) {
+	case "/login":
+		l.serveLogin(w, r, secure)
+		return
+	case "/logout":
+		l.serveLogout(w, r, secure)
+		return
+	case "/console.css":
+		// Public, so that the login page has its style; it holds no data.
+		l.next.ServeHTTP(w, r)
+		return
+	}
+	s, ok := l.session(r)
+	if !ok {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			http.Error(w, "Not signed in to the consent records console.", http.StatusForbidden)
+			return
+		}
+		w.Header().Set("Location", l.prefix+"/login?"+url.Values{"return_to": {r.URL.RequestURI()}}.Encode())
+		w.WriteHeader(http.StatusSeeOther)
+		return
+	}
+	if now := l.now(); now.Sub(s.seen) > sessionRefresh {
+		s.seen = now
+		l.setCookie(w, s, secure)
+	}
+	l.next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionUserKey{}, s.user)))
+}
+
+// transport says whether r reached Caddy over HTTPS (directly, or through
+// a trusted proxy that says so in X-Forwarded-Proto) and whether the
+// console may be used at all: over plain HTTP only from loopback, where the
+// session cookie goes without Secure, since a browser would not send a
+// Secure one back over http.
+func (l *login) transport(r *http.Request) (secure, allowed bool) {
+	if r.TLS != nil {
+		return true, true
+	}
+	if trusted, _ := caddyhttp.GetVar(r.Context(), caddyhttp.TrustedProxyVarKey).(bool); trusted &&
+		strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		return true, true
+	}
+	if !isLoopback(peerIP(r)) || !isLoopback(loginClientIP(r)) {
+		return false, false
+	}
+	l.warnHTTP.Do(func() {
+		l.logger.Warn("DPO console used over plain HTTP from loopback: its session cookie is sent without Secure; use HTTPS anywhere else")
+	})
+	return false, true
+}
+
+func (l *login) serveLogin(w http.ResponseWriter, r *http.Request, secure bool) {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		q := r.URL.Query()
+		ret := l.returnPath(q.Get("return_to"))
+		if _, ok := l.session(r); ok {
+			w.Header().Set("Location", ret)
+			w.WriteHeader(http.StatusSeeOther)
+			return
+		}
+		f := console.LoginForm{ReturnTo: ret}
+		if q.Has("signed_out") {
+			f.Notice = "You have signed out."
+		}
+		l.page(w, http.StatusOK, f)
+	case http.MethodPost:
+		l.check(w, r, secure)
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		http.Error(w, "Method not allowed.", http.StatusMethodNotAllowed)
+	}
+}
+
+// check verifies a posted login. Throttles are consulted before any hash is
+// computed; then one comparison runs, whoever the user, in a bounded slot.
+func (l *login) check(w http.ResponseWriter, r *http.Request, secure bool) {
+	if err := l.cop.Check(r); err != nil {
+		l.page(w, http.StatusForbidden, console.LoginForm{ReturnTo: l.prefix + "/",
+			Error: "This sign-in was sent from another website, so it was refused. Open the console's address yourself and sign in there."})
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxLoginBody)
+	if err := r.ParseForm(); err != nil {
+		l.page(w, http.StatusBadRequest, console.LoginForm{ReturnTo: l.prefix + "/", Error: "The sign-in form could not be read. Try again."})
+		return
+	}
+	user, pass := r.PostForm.Get("username"), r.PostForm.Get("password")
+	f := console.LoginForm{User: user, ReturnTo: l.returnPath(r.PostForm.Get("return_to"))}
+	switch {
+	case user == "" || pass == "":
+		f.Error = "Enter your user name and your password."
+		l.page(w, http.StatusBadRequest, f)
+		return
+	case len(user) > maxUserLen || len(pass) > maxPassLen:
+		f.User, f.Error = "", "The user name or the password is too long."
+		l.page(w, http.StatusBadRequest, f)
+		return
+	}
+	ip := loginClientIP(r)
+	keys := []string{"ip " + ipKey(ip), "user " + user}
+	if l.throttled(w, f, keys) {
+		return
+	}
+	select {
+	case l.slots <- struct{}{}:
+	case <-time.After(verifyWait):
+		l.busy(w, f)
+		return
+	case <-r.Context().Done():
+		l.busy(w, f)
+		return
+	}
+	if l.throttled(w, f, keys) { // failures recorded while this one waited
+		<-l.slots
+		return
+	}
+	ok := l.verify(user, pass)
+	<-l.slots
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+	defer cancel()
+	logIP := consentlog.TruncateIP(ip)
+	if !ok {
+		metrics.logins.WithLabelValues("failed").Inc()
+		l.logger.Warn("DPO console: failed login", zap.String("user", quoteName(user)), zap.String("client_ip", logIP))
+		l.record(ctx, quoteName(user), "login_failed", url.Values{"ip": {logIP}})
+		now := l.now()
+		for _, k := range keys {
+			if d, locked := l.fails.fail(k, now); locked {
+				kind, _, _ := strings.Cut(k, " ")
+				l.logger.Warn("DPO console: logins locked after repeated failures",
+					zap.String("by", kind), zap.String("user", quoteName(user)), zap.String("client_ip", logIP), zap.Duration("for", d))
+				l.record(ctx, quoteName(user), "login_throttled", url.Values{"ip": {logIP}, "by": {kind}, "seconds": {strconv.Itoa(int(d.Seconds()))}})
+			}
+		}
+		f.Error = "The user name or the password is wrong."
+		l.page(w, http.StatusUnauthorized, f)
+		return
+	}
+	for _, k := range keys {
+		l.fails.forget(k)
+	}
+	metrics.logins.WithLabelValues("ok").Inc()
+	l.logger.Info("DPO console: signed in", zap.String("user", quoteName(user)), zap.String("client_ip", logIP))
+	l.record(ctx, l.user, "login", url.Values{"ip": {logIP}})
+	now := l.now()
+	l.setCookie(w, session{user: l.user, issued: now, seen: now}, secure)
+	w.Header().Set("Location", f.ReturnTo)
+	w.WriteHeader(http.StatusSeeOther)
+}
+
+// verify runs exactly one hash comparison, against the configured hash
+// even for an unknown user: the same algorithm at the same cost, so the
+// answer's timing does not tell whether the user name exists.
+func (l *login) verify(user, pass string) bool {
+	userOK := subtle.ConstantTimeCompare([]byte(user), []byte(l.user)) == 1
+	passOK, err := l.cmp.Compare(l.hash, []byte(pass))
+	if err != nil {
+		l.logger.Error("DPO console: password hash comparison failed", zap.Error(err))
+		return false
+	}
+	return userOK && passOK
+}
+
+// throttled answers 429 if any of keys is locked out.
+func (l *login) throttled(w http.ResponseWriter, f console.LoginForm, keys []string) bool {
+	now := l.now()
+	var wait time.Duration
+	for _, k := range keys {
+		wait = max(wait, l.fails.locked(k, now))
+	}
+	if wait <= 0 {
+		return false
+	}
+	metrics.logins.WithLabelValues("throttled").Inc()
+	secs := int((wait + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	wait = time.Duration((secs+59)/60) * time.Minute
+	f.Error = "There have been too many failed attempts to sign in. Wait " + minutes(wait) + " and try again."
+	l.page(w, http.StatusTooManyRequests, f)
+	return true
+}
+
+func minutes(d time.Duration) string {
+	if m := int(d / time.Minute); m != 1 {
+		return strconv.Itoa(m) + " minutes"
+	}
+	return "1 minute"
+}
+
+// busy answers a login that found every hashing slot taken.
+func (l *login) busy(w http.ResponseWriter, f console.LoginForm) {
+	metrics.logins.WithLabelValues("throttled").Inc()
+	w.Header().Set("Retry-After", "5")
+	f.Error = "Too many people are signing in at once. Wait a few seconds and try again."
+	l.page(w, http.StatusServiceUnavailable, f)
+}
+
+func (l *login) serveLogout(w http.ResponseWriter, r *http.Request, secure bool) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "Sign out with the button in the console.", http.StatusMethodNotAllowed)
+		return
+	}
+	if err := l.cop.Check(r); err != nil {
+		http.Error(w, "Cross-origin sign-out refused.", http.StatusForbidden)
+		return
+	}
+	if s, ok := l.session(r); ok {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+		defer cancel()
+		l.record(ctx, s.user, "logout", url.Values{"ip": {consentlog.TruncateIP(loginClientIP(r))}})
+	}
+	c := l.cookie("", secure)
+	c.MaxAge = -1
+	http.SetCookie(w, c)
+	w.Header().Set("Location", l.prefix+"/login?signed_out=1")
+	w.WriteHeader(http.StatusSeeOther)
+}
+
+// record writes an audit entry. A store that cannot take it is logged but
+// does not stop a login: the console must stay reachable to show that the
+// store is down.
+func (l *login) record(ctx context.Context, actor, action string, detail url.Values) {
+	if err := l.audit(ctx, consentlog.AuditEntry{Actor: actor, Action: action, Detail: detail.Encode()}); err != nil {
+		l.logger.Error("DPO console: audit log entry not written", zap.String("action", action), zap.Error(err))
+	}
+}
+
+func (l *login) page(w http.ResponseWriter, status int, f console.LoginForm) {
+	if err := console.LoginPage(w, status, l.prefix, f); err != nil {
+		l.logger.Error("DPO console: render login page", zap.Error(err))
+	}
+}
+
+// returnPath is where to go after signing in: a console page given by the
+// request, or the console's start page. Only a plain path under the prefix
+// is taken, so the login cannot redirect anywhere else.
+func (l *login) returnPath(raw string) string {
+	def := l.prefix + "/"
+	if len(raw) > maxReturnLen || !strings.HasPrefix(raw, def) || strings.Contains(raw, "//") || strings.ContainsRune(raw, '\\') {
+		return def
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] < 0x20 || raw[i] == 0x7f {
+			return def
+		}
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "" || u.Host != "" || strings.Contains(u.Path, "/.") ||
+		u.Path == l.prefix+"/login" || u.Path == l.prefix+"/logout" {
+		return def
+	}
+	return raw
+}
+
+// session is a signed-in DPO: the cookie carries it, so that any node that
+// shares the signing key can check it without shared state.
+type session struct {
+	user         string
+	issued, seen time.Time
+}
+
+// encode is user.issued.seen.mac, the times in Unix seconds (base 36) and
+// the MAC HMAC-SHA256 over the rest.
+func (l *login) encode(s session) string {
+	body := base64.RawURLEncoding.EncodeToString([]byte(s.user)) + "." +
+		strconv.FormatInt(s.issued.Unix(), 36) + "." + strconv.FormatInt(s.seen.Unix(), 36)
+	return body + "." + base64.RawURLEncoding.EncodeToString(l.mac(body))
+}
+
+func (l *login) mac(body string) []byte {
+	m := hmac.New(sha256.New, l.key)
+	m.Write([]byte("v1\x00" + body))
+	return m.Sum(nil)
+}
+
+// session returns r's session if its cookie is authentic and neither idle
+// too long nor past its lifetime.
+func (l *login) session(r *http.Request) (session, bool) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || len(c.Value) > 512 {
+		return session{}, false
+	}
+	body, sig, ok := cutLast(c.Value, ".")
+	mac, err := base64.RawURLEncoding.DecodeString(sig)
+	if !ok || err != nil || !hmac.Equal(mac, l.mac(body)) {
+		return session{}, false
+	}
+	parts := strings.Split(body, ".")
+	if len(parts) != 3 {
+		return session{}, false
+	}
+	user, err := base64.RawURLEncoding.DecodeString(parts[0])
+	issued, err1 := strconv.ParseInt(parts[1], 36, 64)
+	seen, err2 := strconv.ParseInt(parts[2], 36, 64)
+	if err != nil || err1 != nil || err2 != nil {
+		return session{}, false
+	}
+	s := session{user: string(user), issued: time.Unix(issued, 0), seen: time.Unix(seen, 0)}
+	now := l.now()
+	if s.seen.Before(s.issued) || s.seen.After(now.Add(clockSkew)) ||
+		now.Sub(s.seen) > sessionIdle || now.Sub(s.issued) > sessionLifetime {
+		return session{}, false
+	}
+	return s, true
+}
+
+func cutLast(s, sep string) (before, after string, found bool) {
+	if i := strings.LastIndex(s, sep); i >= 0 {
+		return s[:i], s[i+len(sep):], true
+	}
+	return s, "", false
+}
+
+// setCookie issues s. The browser keeps it no longer than the server
+// would accept it.
+func (l *login) setCookie(w http.ResponseWriter, s session, secure bool) {
+	c := l.cookie(l.encode(s), secure)
+	c.MaxAge = int(min(sessionIdle, sessionLifetime-s.seen.Sub(s.issued)) / time.Second)
+	http.SetCookie(w, c)
+}
+
+func (l *login) cookie(value string, secure bool) *http.Cookie {
+	return &http.Cookie{
+		Name: sessionCookie, Value: value, Path: l.prefix + "/",
+		HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode,
+	}
+}
+
+// loginClientIP is the client address Caddy determined (honouring
+// trusted_proxies), or the peer's.
+func loginClientIP(r *http.Request) string {
+	if ip, _ := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string); ip != "" {
+		return ip
+	}
+	return peerIP(r)
+}
+
+func peerIP(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
+
+func isLoopback(ip string) bool {
+	a, err := netip.ParseAddr(ip)
+	return err == nil && a.Unmap().IsLoopback()
+}
+
+// ipKey is the throttle's key for a client: its IPv4 address or its IPv6
+// /64, the block one host is usually given, so that rotating through it
+// does not reset the count.
+func ipKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
+// quoteName makes a user name as typed safe for a log line or the audit
+// log: at most 64 bytes, quoted, control characters escaped.
+func quoteName(s string) string {
+	if len(s) > 64 {
+		s = s[:64]
+		for !utf8.ValidString(s) {
+			s = s[:len(s)-1]
+		}
+	}
+	return strconv.Quote(s)
+}
