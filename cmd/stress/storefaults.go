@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/consentgate/consentgate/internal/testpg"
@@ -19,6 +21,16 @@ const storeConns = 50
 // phase is how long each step of a store scenario keeps the load on.
 func (o options) phase() time.Duration { return max(2*time.Second, o.duration/10) }
 
+// spoolPending counts the records in a spool not yet replayed.
+func spoolPending(dir string) int {
+	b, _ := os.ReadFile(filepath.Join(dir, "spool.jsonl"))
+	off, _ := os.ReadFile(filepath.Join(dir, "spool.offset"))
+	if n, err := strconv.Atoi(string(off)); err == nil && n <= len(b) {
+		b = b[n:]
+	}
+	return bytes.Count(b, []byte("\n"))
+}
+
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // fileMoved is scenario c(i): the SQLite file is renamed away under load
@@ -30,11 +42,12 @@ func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 func fileMoved(o options, dir string) (string, []string) {
 	db := filepath.Join(dir, "consent.db")
 	spool := filepath.Join(dir, "spool")
-	in, err := start(o.caddy, dir, config{consent: fmt.Sprintf("log %s\nlog_spool %s", db, spool), handler: "respond \"ok\""})
+	cfg := config{consent: fmt.Sprintf("log %s\nlog_spool %s", db, spool), handler: "respond \"ok\""}
+	in, err := start(o.caddy, dir, cfg)
 	if err != nil {
 		return "caddy did not start", []string{err.Error()}
 	}
-	defer in.stop()
+	defer func() { in.stop() }()
 	var problems []string
 	ctx := context.Background()
 
@@ -97,6 +110,17 @@ func fileMoved(o options, dir string) (string, []string) {
 	time.Sleep(2 * o.phase())
 	res = l.finish()
 	problems = append(problems, res.problems()...)
+	// Records may wait in the spool until the file is back or Caddy is
+	// restarted (which starts a new log); both keep them.
+	restarted, waiting := false, 0
+	if _, err := spoolDrained(spool, 10*time.Second); err != nil && !exists(db) {
+		waiting = spoolPending(spool)
+		in.stop()
+		if in, err = start(o.caddy, dir, cfg); err != nil {
+			return summary + "; caddy did not restart after the delete", append(problems, err.Error())
+		}
+		restarted = true
+	}
 	if _, err := spoolDrained(spool, 90*time.Second); err != nil {
 		problems = append(problems, err.Error())
 	}
@@ -120,8 +144,12 @@ func fileMoved(o options, dir string) (string, []string) {
 	if len(problems) > 0 {
 		problems = append(problems, "caddy's last errors: "+in.errors(3))
 	}
-	return summary + fmt.Sprintf("; delete: %s, %d sent after rm, %d in the new file, lost %d",
-		res, mustHave, after, max(0, mustHave-after)), problems
+	how := "no restart needed"
+	if restarted {
+		how = fmt.Sprintf("%d spooled until a restart", waiting)
+	}
+	return summary + fmt.Sprintf("; delete: %s, %d sent after rm, %s, %d in the new file, lost %d",
+		res, mustHave, how, after, max(0, mustHave-after)), problems
 }
 
 // unreachableAtStart is scenario c(ii): the log path is under a regular
