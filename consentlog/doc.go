@@ -6,15 +6,15 @@
 //
 // # Writing (the Caddy module)
 //
-//	st, err := consentlog.Open(ctx, dsn)                // file path or postgres://...
-//	log, err := consentlog.NewLog(st, spoolDir, consentlog.LogOptions{OnError: zapLogError})
+//	log, err := consentlog.OpenLog(ctx, dsn, spoolDir, consentlog.LogOptions{Logger: zl, OnHealth: gauges})
+//	st := log.Store()                                   // for the console; ErrUnavailable until opened
 //	in := consentlog.FromDecision(decision)              // consent.Decision: ID, categories, version
 //	in.Event, in.Method, in.ConsentMode, in.GPC = ...
 //	in.BannerHash = consentlog.HashBannerText(bannerText)
 //	in.Locale, in.URL, in.RemoteIP, in.UserAgent = locale, r.URL.Path, r.RemoteAddr, r.UserAgent()
 //	rec, err := log.Append(r.Context(), in)              // err only if invalid or the spool is unwritable
 //	...
-//	log.Flush(shutdownCtx); log.Close(); st.Close()     // Cleanup
+//	log.Flush(shutdownCtx); log.Close()                 // Cleanup; closes the store OpenLog opened
 //
 // Log.Append stamps the server time, truncates the IP (TruncateIP: IPv4 to
 // /24, IPv6 to /48), reduces the User-Agent to a family (BrowserFamily) and
@@ -27,6 +27,34 @@
 // are computed when the store inserts it. One Log per spool directory per
 // process: across Caddy config reloads, share it (caddy.UsagePool) rather
 // than opening a second one on the same directory.
+//
+// # Faults
+//
+// A store that cannot be opened at start (PostgreSQL not up yet, an SQLite
+// directory that cannot be created) does not stop OpenLog: records go to
+// the spool and the store is opened in the background with the replay's
+// backoff. Only an unusable spool directory is an error, since then no
+// record could be kept durably. Log.Health reports the state; the Logger
+// gets one ERROR line when the store goes down (again at most once a
+// minute while it stays down) and one INFO line when the spool has
+// drained.
+//
+// On SQLite, a transaction cut short by its deadline never leaves its
+// connection inside a transaction (ROLLBACK on a fresh context, or the
+// connection is discarded); COMMIT is not cancelled, so a stored record is
+// never also spooled; the wait for this process's writer slot and for
+// another process's lock (busy_timeout) both end with the append's
+// deadline. Readers are a separate query_only pool of WAL readers, so the
+// CLI and the console read while Caddy writes.
+//
+// The SQLite file's device and inode are checked before every operation
+// and after every commit. If the file was renamed, removed or replaced,
+// its WAL is checkpointed into it (SQLite leaves a moved file's last
+// commits in the WAL beside the path), it is closed, the append is
+// reported as failed (so the Log spools it), and the path is reopened once
+// a consent log of the current schema is there again. A removed file is
+// never recreated empty, which would verify as "OK" without the records
+// it lost; restarting starts a new log deliberately.
 //
 // # Reading (the console and the CLI)
 //
@@ -91,6 +119,7 @@
 // One schema for both backends, created and migrated on Open (table
 // schema_version): records, chain (head and anchor), daily_counts,
 // audit_log. Booleans are INTEGER 0/1 and times are text, so the SQLite
-// file (WAL mode, busy_timeout 10s, synchronous=FULL) reads naturally in the
+// file (WAL mode, busy_timeout 10s, or what is left of an append's deadline,
+// synchronous=FULL) reads naturally in the
 // sqlite3 tool.
 package consentlog

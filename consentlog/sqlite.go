@@ -113,6 +113,21 @@ func (f *sqliteFile) close() {
 	f.w.Close() // last: closing the last connection checkpoints the WAL into the file
 }
 
+// closeMoved closes a file no longer at its path. SQLite does not
+// checkpoint a moved database on close, so its last commits would stay in
+// the WAL beside the path, where a copy of the moved file cannot find them
+// (it verifies "OK" without them) and where a different file put at the
+// path would replay them. So the WAL is checkpointed into the file first
+// (through the open descriptor, wherever the file is now) and truncated.
+func (f *sqliteFile) closeMoved() {
+	f.r.Close() // waits for reads in flight, which would hold the checkpoint back
+	ctx, cancel := context.WithTimeout(context.Background(), defaultBusy)
+	defer cancel()
+	var busy, frames, done int64
+	_ = f.w.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &done)
+	f.w.Close()
+}
+
 // file returns the open file, after checking that it is still the one at
 // the path, or reopening the path if it was not.
 func (b *sqliteBackend) file() (*sqliteFile, error) {
@@ -150,7 +165,7 @@ func (b *sqliteBackend) checkLocked() error {
 	old, done := b.f, make(chan struct{})
 	b.f, b.closing = nil, done
 	go func() {
-		old.close()
+		old.closeMoved()
 		close(done)
 	}()
 	return b.down

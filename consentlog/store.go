@@ -56,12 +56,12 @@ func Open(ctx context.Context, dsn string) (Store, error) {
 		err  error
 		name = dsn
 	)
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if path, ok := sqlitePath(dsn); ok {
+		name = path
+		b, err = openSQLite(path)
+	} else {
 		name = "postgres"
 		b, err = openPostgres(ctx, dsn)
-	} else {
-		name = strings.TrimPrefix(dsn, "sqlite:")
-		b, err = openSQLite(name)
 	}
 	if err != nil {
 		return nil, err

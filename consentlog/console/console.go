@@ -42,6 +42,9 @@ type Options struct {
 	User func(*http.Request) string
 	// Logger hears about store failures; nil discards them.
 	Logger *zap.Logger
+	// Health, if set, reports the consent log store's state, shown on every
+	// page: a DPO must know when records are waiting in the spool.
+	Health func() consentlog.Health
 	// Logout is the path a "Sign out" button in the header posts to; empty
 	// shows none (authentication in front of the console has no sign-out
 	// the console could offer).
@@ -64,6 +67,7 @@ type handler struct {
 	prefix string
 	user   func(*http.Request) string
 	logout string
+	health func() consentlog.Health
 	log    *zap.Logger
 	key    []byte // signs erase form tokens; new per New, so a restart voids open forms
 	cop    *http.CrossOriginProtection
@@ -77,6 +81,7 @@ func New(store consentlog.Store, opts Options) http.Handler {
 		prefix: strings.TrimSuffix(opts.Prefix, "/"),
 		user:   opts.User,
 		logout: opts.Logout,
+		health: opts.Health,
 		log:    opts.Logger,
 		key:    make([]byte, 32),
 		cop:    http.NewCrossOriginProtection(),

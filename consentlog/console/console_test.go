@@ -610,3 +610,73 @@ func TestNoAuditNoAction(t *testing.T) {
 		t.Errorf("alice has %d records", len(hist))
 	}
 }
+
+// TestHealthLine: every page says whether the consent log store is
+// reachable and how many records wait in the spool, the store's error
+// escaped.
+func TestHealthLine(t *testing.T) {
+	since := time.Date(2025, 3, 1, 9, 30, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name string
+		h    consentlog.Health
+		want string
+	}{
+		{"up", consentlog.Health{StoreUp: true, Since: since},
+			`<p class="health">Consent log store: reachable.</p>`},
+		{"draining", consentlog.Health{StoreUp: true, Spooled: 3, Since: since},
+			`<p class="health">Consent log store: reachable; 3 records waiting in the spool are being written to it.</p>`},
+		{"down", consentlog.Health{Spooled: 1, LastError: `open "/var/lib/x.db": <read-only>`, Since: since},
+			`<p class="health warning-text">Consent log store: unreachable since 2025-03-01 09:30:00 UTC; 1 record waiting in the spool; last error: open &#34;/var/lib/x.db&#34;: &lt;read-only&gt;. New records are kept in the spool and written once it is back.</p>`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.h = console.New(f.store, console.Options{Prefix: prefix, User: func(*http.Request) string { return "dpo" },
+				Health: func() consentlog.Health { return tc.h }})
+			for _, p := range []string{"/", "/stats", "/audit"} {
+				wantContains(t, wantStatus(t, f.get(prefix+p), http.StatusOK), tc.want)
+			}
+		})
+	}
+	f := newFixture(t)
+	if strings.Contains(f.get(prefix+"/").Body.String(), "Consent log store") {
+		t.Error("a health line without Options.Health")
+	}
+}
+
+// TestSignOutButton: a console with a login of its own offers a sign-out
+// form in the header; one behind other authentication does not.
+func TestSignOutButton(t *testing.T) {
+	f := newFixture(t)
+	button := `<form method="post" action="/_consent/admin/logout"><button type="submit" class="signout">Sign out</button></form>`
+	if strings.Contains(f.get(prefix+"/").Body.String(), button) {
+		t.Error("sign-out button without Options.Logout")
+	}
+	f.h = console.New(f.store, console.Options{Prefix: prefix, User: func(*http.Request) string { return "dpo" }, Logout: prefix + "/logout"})
+	wantContains(t, wantStatus(t, f.get(prefix+"/"), http.StatusOK), button, "Signed in as <strong>dpo</strong>")
+}
+
+// TestLoginPage: the sign-in page has the console's headers and style but
+// no navigation, and its messages are escaped.
+func TestLoginPage(t *testing.T) {
+	w := httptest.NewRecorder()
+	if err := console.LoginPage(w, http.StatusUnauthorized, prefix+"/", console.LoginForm{User: "<dpo>", ReturnTo: prefix + "/stats", Error: "Wrong <b>."}); err != nil {
+		t.Fatal(err)
+	}
+	body := wantStatus(t, w, http.StatusUnauthorized)
+	wantContains(t, body, `<title>Sign in – Consent records</title>`, `<link rel="stylesheet" href="/_consent/admin/console.css">`,
+		`<div class="error-summary" id="login-error" role="alert">`, "Wrong &lt;b&gt;.", `value="&lt;dpo&gt;"`,
+		`action="/_consent/admin/login"`, `name="return_to" value="/_consent/admin/stats"`)
+	for _, s := range []string{"<nav", "Signed in as", "Sign out", "<script"} {
+		if strings.Contains(body, s) {
+			t.Errorf("login page has %s", s)
+		}
+	}
+	if w.Header().Get("Content-Security-Policy") == "" || w.Header().Get("Cache-Control") != "no-store" || w.Header().Get("X-Frame-Options") != "DENY" {
+		t.Errorf("headers %v", w.Header())
+	}
+	w = httptest.NewRecorder()
+	_ = console.LoginPage(w, http.StatusForbidden, prefix, console.LoginForm{Error: "Use HTTPS.", NoForm: true})
+	if body := wantStatus(t, w, http.StatusForbidden); strings.Contains(body, "<form") || !strings.Contains(body, "Use HTTPS.") {
+		t.Errorf("NoForm page: %s", body)
+	}
+}

@@ -35,7 +35,46 @@ type view struct {
 	Nav    string // the navigation entry to mark as current
 	User   string // empty on the login page: no navigation, no sign-out
 	Logout string // where the sign-out button posts; empty: no button
+	Health *health
 	Data   any
+}
+
+// health is the line on the store's state atop every page.
+type health struct {
+	Up   bool
+	Text string
+}
+
+// healthLine says in words what h says about the consent log store.
+func healthLine(h consentlog.Health) *health {
+	spool := ""
+	switch {
+	case h.Spooled == 1:
+		spool = "1 record waiting in the spool"
+	case h.Spooled > 1:
+		spool = strconv.Itoa(h.Spooled) + " records waiting in the spool"
+	}
+	if h.StoreUp {
+		if spool == "" {
+			return &health{Up: true, Text: "Consent log store: reachable."}
+		}
+		return &health{Up: true, Text: "Consent log store: reachable; " + spool + " are being written to it."}
+	}
+	t := "Consent log store: unreachable"
+	if !h.Since.IsZero() {
+		t += " since " + h.Since.UTC().Format("2006-01-02 15:04:05 UTC")
+	}
+	if spool != "" {
+		t += "; " + spool
+	}
+	if h.LastError != "" {
+		e := h.LastError
+		if len(e) > 300 {
+			e = strings.ToValidUTF8(e[:300], "") + "…"
+		}
+		t += "; last error: " + e
+	}
+	return &health{Text: t + ". New records are kept in the spool and written once it is back."}
 }
 
 const (
@@ -153,6 +192,9 @@ func (h *handler) audit(ctx context.Context, r *http.Request, action, detail str
 
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
 	v.Prefix, v.User, v.Logout = h.prefix, h.actor(r), h.logout
+	if h.health != nil {
+		v.Health = healthLine(h.health())
+	}
 	if err := write(w, status, name, v); err != nil {
 		h.log.Error("console: render", zap.String("page", name), zap.Error(err))
 	}
