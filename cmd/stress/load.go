@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -168,8 +169,19 @@ func (l *load) visitor(w int) {
 
 // String is the load part of a summary line.
 func (r loadResult) String() string {
-	s := fmt.Sprintf("%d conns %s: %d choices answered (%.0f/s), %d pages", r.conns, r.elapsed.Round(time.Second),
-		r.answered, float64(r.answered)/r.elapsed.Seconds(), r.pages)
+	lat := make([]time.Duration, len(r.spans))
+	for i, s := range r.spans {
+		lat[i] = s.answered.Sub(s.sent)
+	}
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[int(float64(len(lat)-1)*p)].Round(time.Millisecond)
+	}
+	s := fmt.Sprintf("%d conns %s: %d choices answered (%.0f/s, p50 %s, p99 %s, max %s), %d pages", r.conns, r.elapsed.Round(time.Second),
+		r.answered, float64(r.answered)/r.elapsed.Seconds(), pct(.5), pct(.99), pct(1), r.pages)
 	if r.refused+r.ambiguous+r.pageErrs > 0 {
 		s += fmt.Sprintf(", %d refused, %d unanswered, %d page errors", r.refused, r.ambiguous, r.pageErrs)
 	}
