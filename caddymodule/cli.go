@@ -221,6 +221,11 @@ func retentionCutoff(now time.Time, v string) (time.Time, error) {
 
 // openCLIStore opens the consent log, refusing to create an empty SQLite
 // file where the DPO mistyped a path: verify would report "OK, 0 records".
+// It works beside a running Caddy: SQLite reads are WAL reads that never
+// wait for Caddy's appends, opening a store whose schema is current takes
+// no write lock, and the one write each command makes (its audit entry)
+// waits behind Caddy's short append transactions (busy_timeout 10s). The
+// store is not opened read-only because every command audits first.
 func openCLIStore(ctx context.Context, dsn string) (consentlog.Store, error) {
 	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
 		if _, err := os.Stat(strings.TrimPrefix(dsn, "sqlite:")); err != nil {

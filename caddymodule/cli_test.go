@@ -401,3 +401,52 @@ func TestCLIPostgres(t *testing.T) {
 	cliWantAudit(t, st, "export format=csv", "export format=json&id="+cliAlice, "export format=csv&from=2025-03-01&to=2025-03-01",
 		"export format=csv&from=2025-03-02", "verify", "verify", "verify")
 }
+
+// TestCLIReadsWhileCaddyWrites: verify and export, run as the DPO would
+// while Caddy appends decisions to the same SQLite file, neither fail with
+// SQLITE_BUSY nor push Caddy's appends into the spool for long.
+func TestCLIReadsWhileCaddyWrites(t *testing.T) {
+	dsn, _ := cliSQLite(t)
+	lg, err := consentlog.OpenLog(context.Background(), dsn, t.TempDir(), consentlog.LogOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lg.Close()
+	stop := make(chan struct{})
+	done := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				done <- n
+				return
+			default:
+			}
+			in := consentlog.Input{ConsentID: strings.Repeat("c", 26), Event: consentlog.EventInitial, Method: consentlog.MethodRejectAll,
+				PolicyVersion: "v1", Locale: "en", URL: "/", RemoteIP: "192.0.2.1"}
+			if _, err := lg.Append(context.Background(), in); err != nil {
+				t.Error(err)
+			}
+			n++
+		}
+	}()
+	for range 5 {
+		for _, args := range [][]string{{"verify"}, {"export", "--format", "json"}} {
+			out, stderr, status := cliRun(t, append(args, "--store", dsn)...)
+			if status != 0 {
+				t.Fatalf("%v while Caddy writes: exit %d: %s%s", args, status, out, stderr)
+			}
+		}
+	}
+	close(stop)
+	n := <-done
+	if err := lg.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := lg.Store().Verify(context.Background())
+	if err != nil || !rep.OK() || rep.Records != int64(3+n) {
+		t.Errorf("after %d appends beside the CLI: %+v, %v", n, rep, err)
+	}
+	t.Logf("%d appends while the CLI ran 10 commands", n)
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -32,7 +31,8 @@ func defaultLogPath() string {
 var openLogs = caddy.NewUsagePool()
 
 // logHandle is one open consent log: the store, the spooling Log in front
-// of it and the retention purge that runs beside them.
+// of it and the retention purge that runs beside them. store is the Log's:
+// it answers consentlog.ErrUnavailable until the store could be opened.
 type logHandle struct {
 	store     consentlog.Store
 	log       *consentlog.Log
@@ -41,19 +41,15 @@ type logHandle struct {
 	done      chan struct{}
 }
 
-// Destruct flushes the spool as far as the store allows and closes both,
-// when the last config using them is gone.
+// Destruct flushes the spool as far as the store allows and closes the
+// Log (and with it the store), when the last config using them is gone.
 func (l *logHandle) Destruct() error {
 	l.stop()
 	<-l.done
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = l.log.Flush(ctx) // what is not flushed stays in the spool, replayed on next start
-	err := l.log.Close()
-	if cerr := l.store.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return l.log.Close()
 }
 
 // purgeEvery is how often records past retention are folded into the daily
@@ -86,7 +82,21 @@ func (l *logHandle) purgeLoop(ctx context.Context, logger *zap.Logger) {
 	}
 }
 
-// provisionLog opens (or shares) the consent log the config names.
+// storeLabel names the store's kind in metrics: never the DSN, which may
+// hold a password.
+func storeLabel(dsn string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// provisionLog opens (or shares) the consent log the config names. A store
+// that cannot be opened does not fail the config: the site serves, choices
+// are spooled, and the store is opened in the background (see
+// consentlog.OpenLog), with an ERROR line and the console saying so. Only
+// a spool directory that cannot be created fails it, since then no record
+// of consent could be kept at all.
 func (h *Handler) provisionLog(ctx caddy.Context) error {
 	dsn := h.LogStore
 	if dsn == "" {
@@ -98,27 +108,28 @@ func (h *Handler) provisionLog(ctx caddy.Context) error {
 	}
 	h.logKey = dsn + "\x00" + spool
 	logger := h.logger
+	label := storeLabel(dsn)
 	v, _, err := openLogs.LoadOrNew(h.logKey, func() (caddy.Destructor, error) {
-		if !strings.Contains(dsn, "://") {
-			if err := os.MkdirAll(filepath.Dir(strings.TrimPrefix(dsn, "sqlite:")), 0o700); err != nil {
-				return nil, err
-			}
-		}
-		octx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		octx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		store, err := consentlog.Open(octx, dsn)
+		lg, err := consentlog.OpenLog(octx, dsn, spool, consentlog.LogOptions{
+			Logger: logger.With(zap.String("store", redactDSN(dsn))),
+			// Each absorbed failure, at debug: the Logger has the summary.
+			OnError: func(err error) { logger.Debug("consent log store failure absorbed", zap.Error(err)) },
+			OnHealth: func(hl consentlog.Health) {
+				metrics.spooled.WithLabelValues(label).Set(float64(hl.Spooled))
+				up := 0.0
+				if hl.StoreUp {
+					up = 1
+				}
+				metrics.storeUp.WithLabelValues(label).Set(up)
+			},
+		})
 		if err != nil {
-			return nil, err
-		}
-		lg, err := consentlog.NewLog(store, spool, consentlog.LogOptions{OnError: func(err error) {
-			logger.Error("consent log store unavailable; decisions are spooled on disk and replayed", zap.Error(err))
-		}})
-		if err != nil {
-			store.Close()
 			return nil, err
 		}
 		pctx, stop := context.WithCancel(context.Background())
-		l := &logHandle{store: store, log: lg, stop: stop, done: make(chan struct{})}
+		l := &logHandle{store: lg.Store(), log: lg, stop: stop, done: make(chan struct{})}
 		go l.purgeLoop(pctx, logger)
 		return l, nil
 	})
@@ -157,6 +168,7 @@ func (h *Handler) record(r *http.Request, in consentlog.Input) {
 		AdUserData:        slices.Contains(in.Granted, trackers.Marketing),
 		AdPersonalization: slices.Contains(in.Granted, trackers.Marketing),
 	}
+	metrics.decisions.WithLabelValues(string(in.Event), string(in.Method)).Inc()
 	rec, err := h.consentLog.log.Append(r.Context(), in)
 	if err != nil {
 		h.logger.Error("consent record could not be stored or spooled",

@@ -1,10 +1,13 @@
 package caddymodule_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -191,6 +194,111 @@ func TestTwoNodesShareOnePostgresLog(t *testing.T) {
 		t.Errorf("events across two nodes and an outage: %v, want %v", events, want)
 	}
 	if rep, err := store.Verify(context.Background()); err != nil || !rep.OK() {
+		t.Errorf("chain: %+v, %v", rep, err)
+	}
+}
+
+// spoolRecords counts the records in a spool directory's file.
+func spoolRecords(t *testing.T, dir string) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "spool.jsonl"))
+	if errors.Is(err, os.ErrNotExist) {
+		return 0
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Count(b, []byte("\n"))
+}
+
+// waitFile polls until path exists: opening it earlier would create it.
+func waitFile(t *testing.T, path string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s was never created", path)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// itServesAndRecords asserts that the site serves a page with the banner
+// and honours a choice, and returns the consent cookie.
+func itServesAndRecords(t *testing.T, base string) string {
+	t.Helper()
+	c := itClient(t)
+	resp, page := itGet(t, c, base+"/index.html", map[string]string{"Accept": "text/html"})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), `id="cg-banner"`) {
+		t.Fatalf("page with the store down: status %d, banner %v", resp.StatusCode, strings.Contains(string(page), `id="cg-banner"`))
+	}
+	return itConsent(t, c, base, url.Values{"action": {"accept_all"}})
+}
+
+// TestLogStoreUnreachableAtStart: the SQLite log's directory cannot be
+// created (its parent is a regular file, which root cannot get around
+// either). Caddy still starts, serves and honours choices, which go to the
+// spool; once the cause is gone the store is opened in the background and
+// the record arrives.
+func TestLogStoreUnreachableAtStart(t *testing.T) {
+	dir := t.TempDir()
+	blocker := filepath.Join(dir, "data")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dbPath := filepath.Join(blocker, "consentgate", "consent.db")
+	spool := filepath.Join(dir, "spool")
+	base := testcaddy.Start(t, itFileServer(t, "log "+strconv.Quote(dbPath)+"\nlog_spool "+strconv.Quote(spool)))
+	id := consentID(t, itServesAndRecords(t, base))
+	if n := spoolRecords(t, spool); n != 1 {
+		t.Fatalf("%d records in the spool, want the choice's 1", n)
+	}
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
+	waitFile(t, dbPath)
+	store := openStore(t, dbPath)
+	waitHistory(t, store, id, 1)
+	if rep, err := store.Verify(context.Background()); err != nil || !rep.OK() {
+		t.Errorf("chain: %+v, %v", rep, err)
+	}
+}
+
+// TestLogPostgresNotYetUp: Caddy starts while PostgreSQL is still down;
+// choices are honoured and spooled, and arrive once it is up.
+func TestLogPostgresNotYetUp(t *testing.T) {
+	pg, err := testpg.New(testpg.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pg.Close() })
+	dsn, err := pg.CreateDatabase(context.Background(), "late")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pg.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	spool := filepath.Join(t.TempDir(), "spool")
+	base := testcaddy.Start(t, itFileServer(t, "log "+strconv.Quote(dsn)+"\nlog_spool "+strconv.Quote(spool)))
+	var ids []string
+	for range 3 {
+		ids = append(ids, consentID(t, itServesAndRecords(t, base)))
+	}
+	if n := spoolRecords(t, spool); n != 3 {
+		t.Fatalf("%d records in the spool, want 3", n)
+	}
+	if err := pg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	store := openStore(t, dsn)
+	for _, id := range ids {
+		waitHistory(t, store, id, 1)
+	}
+	if rep, err := store.Verify(context.Background()); err != nil || !rep.OK() || rep.Records != 3 {
 		t.Errorf("chain: %+v, %v", rep, err)
 	}
 }
