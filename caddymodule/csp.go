@@ -37,8 +37,20 @@ func (h *Handler) preConsentCSP(v visitor) string {
 		}
 	}
 	list := strings.Join(sources, " ")
-	return fmt.Sprintf("script-src %[1]s 'unsafe-inline' 'unsafe-eval' blob:; connect-src %[1]s; img-src %[1]s data: blob:; "+
-		"frame-src %[1]s; report-uri %[2]s/csp-report", list, Prefix)
+	policy := fmt.Sprintf("script-src %[1]s 'unsafe-inline' 'unsafe-eval' blob:; connect-src %[1]s; img-src %[1]s data: blob:; frame-src %[1]s", list)
+	if h.PreConsentCSP != "" { // the report endpoint exists only then
+		policy += "; report-uri " + Prefix + "/csp-report"
+	}
+	return policy
+}
+
+// enforcePreConsentCSP is the wall for HTML the rewriter may not change
+// (Cache-Control: no-transform): the pre-consent policy enforced, whatever
+// pre_consent_csp says, so the browser itself refuses the tracker loads the
+// rewriter would have held. Sources the site's pages need from other hosts
+// belong in pre_consent_csp_allow.
+func (h *Handler) enforcePreConsentCSP(hdr http.Header, v visitor) {
+	hdr.Add("Content-Security-Policy", h.preConsentCSP(v))
 }
 
 // setPreConsentCSP adds the pre-consent policy to an HTML response, as a

@@ -1,7 +1,6 @@
 package caddymodule
 
 import (
-	"mime"
 	"net/http"
 	"strings"
 )
@@ -58,8 +57,9 @@ func saysNavigation(r *http.Request) bool {
 // a page or a fragment.
 const fragmentVary = "HX-Request, Turbo-Frame, X-Requested-With, Sec-Fetch-Dest, Sec-Fetch-Mode, Upgrade-Insecure-Requests"
 
+// mediaType is the response's MIME type as the browser reads it.
 func mediaType(hdr http.Header) string {
-	mt, _, _ := mime.ParseMediaType(hdr.Get("Content-Type"))
+	mt, _ := contentType(hdr)
 	return mt
 }
 

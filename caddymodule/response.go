@@ -3,9 +3,10 @@ package caddymodule
 import (
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
@@ -21,6 +22,7 @@ const (
 	passThrough      // not ours to touch: bytes go straight to the client
 	headersOnly      // HEAD, 204, 304: fix headers, no body to rewrite
 	rewriting        // HTML: decode, rewrite, inject
+	refused          // HTML that cannot be rewritten, for a visitor who has not consented to everything: a 502
 )
 
 // responseWriter decides per response whether to rewrite, and in rewrite
@@ -33,11 +35,14 @@ type responseWriter struct {
 	v    visitor
 	mode mode
 
-	status    int
-	committed bool // status line sent downstream
-	rw        *rewrite.Rewriter
-	kind      docKind // what the rewritten response is: page, frame, fragment, SVG
-	xml       bool    // XHTML or SVG: inserted markup must be well-formed
+	status     int
+	committed  bool // status line sent downstream
+	rw         *rewrite.Rewriter
+	chain      string  // the body's decode chain, a key in decoders
+	rewritable bool    // the body is rewritten (for HEAD: would be)
+	refusal    error   // why a refused response is a 502
+	kind       docKind // what the rewritten response is: page, frame, fragment, SVG
+	xml        bool    // XHTML or SVG: inserted markup must be well-formed
 
 	neutralised []string // vendor IDs made inert, collected only for debug logging
 }
@@ -55,46 +60,115 @@ func (w *responseWriter) WriteHeader(status int) {
 	}
 	w.h.filterSetCookie(hdr, w.v)
 	w.status = status
-	w.mode = w.decide(status, hdr)
 	w.kind, w.xml = kindOf(w.req, hdr), isXML(hdr)
+	w.mode = w.decide(status, hdr)
 	switch w.mode {
 	case rewriting:
-		w.rw = w.h.newRewriter(w, contentEncoding(hdr))
+		w.rw = w.h.newRewriter(w, w.chain)
 		w.rewrittenHeaders(hdr)
 		return // committed with the first byte
+	case refused:
+		return // finish answers 502
 	case headersOnly:
 		// The same URL fetched with GET would be rewritten: describe that.
-		if _, ok := decoders[contentEncoding(hdr)]; ok && isHTML(hdr) {
+		if w.rewritable {
 			w.rewrittenHeaders(hdr)
 		}
 	}
 	w.commit()
 }
 
+// decide picks the mode. Markup the rewriter may not or cannot change must
+// still not reach a visitor who has not consented to everything with its
+// trackers live (the rule of issue 9):
+//   - Cache-Control: no-transform: the origin forbids changing the body, so
+//     it is sent as it is, under the pre-consent policy enforced (the
+//     browser refuses the tracker loads the rewriter would have held) and
+//     with Vary: Cookie, as it differs by consent;
+//   - a content coding the rewriter cannot decode (compress, an unknown
+//     name, more than maxCodings layers): it was not asked for (upstream
+//     requests list only decodable codings), may well be undecodable by the
+//     browser too, and serving it under a policy would show garbage as
+//     often as the page: 502, logged.
+//
+// A visitor who consented to everything gets either unchanged. UTF-16
+// bodies are transcoded to UTF-8 (decode.go), so no charset is refused;
+// text/plain is never rendered as HTML, so it passes.
 func (w *responseWriter) decide(status int, hdr http.Header) mode {
+	bodiless := w.req.Method == http.MethodHead || status == http.StatusNoContent || status == http.StatusNotModified
+	unchanged := passThrough
+	if bodiless {
+		unchanged = headersOnly
+	}
 	switch {
-	case w.req.Method == http.MethodHead || status == http.StatusNoContent || status == http.StatusNotModified:
-		return headersOnly
-	case status == http.StatusSwitchingProtocols || status == http.StatusPartialContent || hdr.Get("Content-Range") != "":
+	case !bodiless && (status == http.StatusSwitchingProtocols || status == http.StatusPartialContent || hdr.Get("Content-Range") != ""):
 		return passThrough
 	case !isHTML(hdr):
-		return passThrough
+		return unchanged
 	case strings.Contains(strings.ToLower(hdr.Get("Cache-Control")), "no-transform"):
+		hdr.Add("Vary", "Cookie")
+		if !w.v.grantsAll() {
+			w.h.enforcePreConsentCSP(hdr, w.v)
+		}
+		if !bodiless {
+			w.countPassThrough(reasonNoTransform, "HTML with Cache-Control: no-transform sent unchanged, under the pre-consent CSP enforced for visitors who have not consented to everything")
+		}
+		return unchanged
+	}
+	chain, ok := decodeChain(hdr)
+	switch {
+	case ok:
+		w.chain, w.rewritable = chain, true
+		if bodiless {
+			return headersOnly
+		}
+		return rewriting
+	case bodiless:
+		return headersOnly
+	case w.v.grantsAll():
+		w.countPassThrough(reasonEncoding, "HTML in a content encoding the rewriter cannot decode sent unchanged to a visitor who consented to everything")
 		return passThrough
 	}
-	enc := contentEncoding(hdr)
-	if _, ok := decoders[enc]; !ok {
-		w.h.logger.Warn("HTML in an encoding the rewriter cannot decode passed through unchanged",
-			zap.String("content_encoding", enc), zap.String("path", w.req.URL.Path))
-		return passThrough
+	w.countPassThrough(reasonEncoding, "HTML in a content encoding the rewriter cannot decode refused with 502: it would reach a visitor who has not consented with its trackers live")
+	w.refusal = fmt.Errorf("cookie_consent: upstream HTML in Content-Encoding %q, which cannot be decoded to be rewritten", hdr.Values("Content-Encoding"))
+	return refused
+}
+
+// Reasons for the pass-through and rewrite-error metrics: a fixed set.
+const (
+	reasonNoTransform = "no_transform" // Cache-Control: no-transform, sent under an enforced CSP
+	reasonEncoding    = "encoding"     // undecodable Content-Encoding: 502, or unchanged when all is consented
+	reasonDecode      = "decode"       // the body failed to decode before any output: 502
+	reasonTruncated   = "truncated"    // the body failed to decode after output began: cut short
+)
+
+// countPassThrough counts a response not rewritten and logs it, at most
+// once a minute per reason: a page view must not be a log line.
+func (w *responseWriter) countPassThrough(reason, msg string) {
+	metrics.passThrough.WithLabelValues(reason).Inc()
+	if rarely(reason) {
+		w.h.logger.Warn(msg+"; further ones this minute are only counted (consentgate_passthrough_total)",
+			zap.String("reason", reason), zap.Strings("content_encoding", w.Header().Values("Content-Encoding")),
+			zap.String("path", w.req.URL.Path))
 	}
-	_, params, _ := mime.ParseMediaType(hdr.Get("Content-Type"))
-	if cs := strings.ToLower(params["charset"]); strings.HasPrefix(cs, "utf-16") || strings.HasPrefix(cs, "utf-32") {
-		w.h.logger.Warn("HTML in a non-ASCII-compatible charset passed through unchanged",
-			zap.String("charset", cs), zap.String("path", w.req.URL.Path))
-		return passThrough
+}
+
+var lastLogged = struct {
+	sync.Mutex
+	at map[string]time.Time
+}{at: map[string]time.Time{}}
+
+// rarely reports whether a line about reason (one of a fixed set) is due:
+// the first, then one a minute.
+func rarely(reason string) bool {
+	lastLogged.Lock()
+	defer lastLogged.Unlock()
+	now := time.Now()
+	if t, ok := lastLogged.at[reason]; ok && now.Sub(t) < time.Minute {
+		return false
 	}
-	return rewriting
+	lastLogged.at[reason] = now
+	return true
 }
 
 // rewrittenHeaders describes the page as the rewriter sends it: decoded,
@@ -106,6 +180,18 @@ func (w *responseWriter) decide(status int, hdr http.Header) mode {
 func (w *responseWriter) rewrittenHeaders(hdr http.Header) {
 	for _, k := range []string{"Content-Length", "Content-Encoding", "ETag", "Accept-Ranges"} {
 		hdr.Del(k)
+	}
+	if isUTF16(w.chain) || len(hdr.Values("Content-Type")) > 1 || strings.Contains(hdr.Get("Content-Type"), ",") {
+		// One Content-Type, the one the browser would have read, and
+		// UTF-8 once the body is transcoded.
+		mt, cs := contentType(hdr)
+		if isUTF16(w.chain) {
+			cs = "utf-8"
+		}
+		if cs != "" {
+			mt += "; charset=" + cs
+		}
+		hdr.Set("Content-Type", mt)
 	}
 	w.allowGuard(hdr)
 	w.h.setPreConsentCSP(hdr, w.v)
@@ -138,10 +224,6 @@ func (w *responseWriter) allowGuard(hdr http.Header) {
 	}
 }
 
-func contentEncoding(hdr http.Header) string {
-	return strings.ToLower(strings.TrimSpace(hdr.Get("Content-Encoding")))
-}
-
 // isHTML reports whether the response is markup the rewriter de-tracks:
 // HTML, XHTML or SVG (an SVG map can script and load pixels too).
 func isHTML(hdr http.Header) bool {
@@ -164,6 +246,9 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 	if w.mode == undecided {
 		w.WriteHeader(http.StatusOK)
 	}
+	if w.mode == refused {
+		return len(p), nil // finish answers 502
+	}
 	if w.mode == rewriting {
 		n, err := w.rw.Write(p)
 		if err != nil && w.rw.Err() != nil {
@@ -183,8 +268,11 @@ func (w *responseWriter) ReadFrom(r io.Reader) (int64, error) {
 	if w.mode == undecided {
 		w.WriteHeader(http.StatusOK)
 	}
-	if w.mode == rewriting {
+	switch w.mode {
+	case rewriting:
 		return io.Copy(writerOnly{w}, r)
+	case refused:
+		return io.Copy(io.Discard, r)
 	}
 	return w.ResponseWriterWrapper.ReadFrom(r)
 }
@@ -193,7 +281,7 @@ func (w *responseWriter) ReadFrom(r io.Reader) (int64, error) {
 // decision there is nothing to flush.
 func (w *responseWriter) FlushError() error {
 	switch w.mode {
-	case undecided:
+	case undecided, refused:
 		return nil
 	case rewriting:
 		if err := w.rw.Flush(); err != nil {
@@ -210,6 +298,10 @@ func (w *responseWriter) FlushError() error {
 // produced no output becomes a 502 for handle_errors; after output has
 // started the error can only be logged.
 func (w *responseWriter) finish() error {
+	if w.mode == refused {
+		dropUpstreamHeaders(w.Header())
+		return caddyhttp.Error(http.StatusBadGateway, w.refusal)
+	}
 	if w.mode != rewriting {
 		return nil
 	}
@@ -222,15 +314,23 @@ func (w *responseWriter) finish() error {
 		return nil
 	}
 	if !w.committed {
-		hdr := w.Header()
-		for _, k := range []string{"Content-Type", "Vary", "Set-Cookie", "Last-Modified", "Cache-Control"} {
-			hdr.Del(k)
-		}
+		metrics.rewriteError.WithLabelValues(reasonDecode).Inc()
+		dropUpstreamHeaders(w.Header())
 		return caddyhttp.Error(http.StatusBadGateway, fmt.Errorf("cookie_consent: upstream HTML: %w", err))
 	}
+	metrics.rewriteError.WithLabelValues(reasonTruncated).Inc()
 	w.h.logger.Error("HTML response ended in error; the page was sent as far as it could be decoded",
 		zap.String("path", w.req.URL.Path), zap.Error(err))
 	return nil
+}
+
+// dropUpstreamHeaders clears what described the upstream's body before an
+// error response replaces it.
+func dropUpstreamHeaders(hdr http.Header) {
+	for _, k := range []string{"Content-Type", "Content-Encoding", "Content-Length", "Content-Range", "Accept-Ranges",
+		"ETag", "Vary", "Set-Cookie", "Last-Modified", "Cache-Control"} {
+		hdr.Del(k)
+	}
 }
 
 // bodyWriter receives rewritten bytes and sends the status line first.
