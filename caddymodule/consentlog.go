@@ -168,7 +168,7 @@ func (h *Handler) record(r *http.Request, in consentlog.Input) {
 		AdUserData:        slices.Contains(in.Granted, trackers.Marketing),
 		AdPersonalization: slices.Contains(in.Granted, trackers.Marketing),
 	}
-	metrics.decisions.WithLabelValues(string(in.Event), string(in.Method)).Inc()
+	metrics.decisions.WithLabelValues(string(in.Event), string(in.Method), grantedLabel(in.Granted)).Inc()
 	rec, err := h.consentLog.log.Append(r.Context(), in)
 	if err != nil {
 		h.logger.Error("consent record could not be stored or spooled",

@@ -6,6 +6,8 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/consentgate/consentgate/trackers"
 )
 
 // The module's Prometheus metrics. They are process-wide, so counts survive
@@ -24,8 +26,8 @@ var metrics = struct {
 }{
 	decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "consentgate", Name: "decisions_total",
-		Help: "Consent decisions recorded, by event (initial, update, withdraw, renewal) and method (accept_all, reject_all, ...).",
-	}, []string{"event", "method"}),
+		Help: "Consent decisions, by event (initial, update, withdraw, renewal), method (accept_all, no_js_form, gpc, ...) and what was granted (all, none, some).",
+	}, []string{"event", "method", "granted"}),
 	neutralised: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "consentgate", Name: "neutralised_elements_total",
 		Help: "Tracker elements made inert in HTML responses, by catalogue vendor ID.",
@@ -97,4 +99,16 @@ func boundedHost(host string) string {
 	}
 	labelHosts.seen[host] = true
 	return host
+}
+
+// grantedLabel says how much a decision granted: the accept and reject
+// rates a DPO asks for, whichever form or button it came from.
+func grantedLabel(granted []trackers.Category) string {
+	switch len(granted) {
+	case 0:
+		return "none"
+	case len(trackers.Categories):
+		return "all"
+	}
+	return "some"
 }
