@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/consentgate/consentgate/consent"
 	"github.com/consentgate/consentgate/consentlog"
 	"github.com/consentgate/consentgate/trackers"
@@ -62,12 +64,37 @@ func eventOf(prev visitor, d consent.Decision) consentlog.Event {
 // the mapped categories are refused. When they are all the optional
 // categories the refusal is a complete choice and is recorded; otherwise the
 // banner still asks about the rest.
+//
+// The record is evidence, not the refusal itself: a visitor who has not
+// consented is refused whatever is recorded. So it is bounded, or a crawler
+// sending Sec-GPC: 1 without keeping cookies would turn every page view into
+// a store write: only a page navigation records it, its consent cookie stops
+// the same browser recording again, and each client network (IPv4 /24,
+// IPv6 /48) records at most gpcBurst at once and gpcPerHour an hour. Beyond
+// that the refusal is honoured without a record or a cookie, so the
+// browser's next page view records it once the network has tokens again.
 func (h *Handler) gpcChoice(w http.ResponseWriter, r *http.Request, v visitor) {
 	if !v.gpc || v.decided || len(h.gpcCategories) < len(trackers.Categories) || !isNavigation(r) {
 		return
 	}
+	ip := clientIP(r)
+	if ok, started := gpcRecords.take(ip); !ok {
+		if started {
+			h.logger.Info("GPC refusals from one client network are honoured but not recorded for now: too many without a consent cookie",
+				zap.String("client_network", consentlog.TruncateIP(ip)))
+		}
+		return
+	}
 	h.decide(w, r, v, choice{method: consentlog.MethodGPC, page: originalURI(r), locale: h.locale(r.URL.Path, "")})
 }
+
+// Bounds of GPC records per client network.
+const (
+	gpcBurst   = 10
+	gpcPerHour = 10
+)
+
+var gpcRecords = newRateLimiter(gpcPerHour/3600.0, gpcBurst, 4096)
 
 func sortCategories(cs []trackers.Category) []trackers.Category {
 	cs = slices.Clone(cs)
