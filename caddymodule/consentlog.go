@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,12 +18,6 @@ import (
 	"github.com/consentgate/consentgate/consentlog"
 	"github.com/consentgate/consentgate/trackers"
 )
-
-// defaultLogPath is the SQLite consent log in Caddy's data directory: one
-// file a DPO can open with standard SQLite tools.
-func defaultLogPath() string {
-	return filepath.Join(caddy.AppDataDir(), "consentgate", "consent-log.db")
-}
 
 // openLogs shares each store and its spool across config reloads, so that a
 // reload never opens the same database or spool directory twice.
@@ -100,7 +93,7 @@ func storeLabel(dsn string) string {
 func (h *Handler) provisionLog(ctx caddy.Context) error {
 	dsn := h.LogStore
 	if dsn == "" {
-		dsn = defaultLogPath()
+		dsn = consentlog.DefaultPath(caddy.AppDataDir())
 	}
 	spool := h.LogSpool
 	if spool == "" {
@@ -113,7 +106,7 @@ func (h *Handler) provisionLog(ctx caddy.Context) error {
 		octx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		lg, err := consentlog.OpenLog(octx, dsn, spool, consentlog.LogOptions{
-			Logger: logger.With(zap.String("store", redactDSN(dsn))),
+			Logger: logger.With(zap.String("store", consentlog.RedactDSN(dsn))),
 			// Each absorbed failure, at debug: the Logger has the summary.
 			OnError: func(err error) { logger.Debug("consent log store failure absorbed", zap.Error(err)) },
 			OnHealth: func(hl consentlog.Health) {
@@ -134,7 +127,7 @@ func (h *Handler) provisionLog(ctx caddy.Context) error {
 		return l, nil
 	})
 	if err != nil {
-		return fmt.Errorf("cookie_consent: log %s: %w", redactDSN(dsn), err)
+		return fmt.Errorf("cookie_consent: log %s: %w", consentlog.RedactDSN(dsn), err)
 	}
 	h.consentLog = v.(*logHandle)
 	h.consentLog.retention.Store(int64(h.Retention))
@@ -189,14 +182,6 @@ func clientIP(r *http.Request) string {
 		return ip
 	}
 	return r.RemoteAddr
-}
-
-// redactDSN hides a password in a PostgreSQL DSN before it is logged.
-func redactDSN(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
-		return u.Redacted()
-	}
-	return dsn
 }
 
 var _ caddy.CleanerUpper = (*Handler)(nil)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/consentgate/consentgate/banner"
 	"github.com/consentgate/consentgate/consent"
+	_ "github.com/consentgate/consentgate/consentlogcli" // caddy consent-log, beside the handler that keeps the log
 	"github.com/consentgate/consentgate/trackers"
 )
 

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -312,4 +314,18 @@ func (s *store) appendTx(ctx context.Context, q querier, recs []Record) error {
 		return fmt.Errorf("update chain head: %w", err)
 	}
 	return nil
+}
+
+// DefaultPath is the SQLite consent log in a data directory (Caddy's):
+// one file a DPO can open with standard SQLite tools.
+func DefaultPath(dataDir string) string {
+	return filepath.Join(dataDir, "consentgate", "consent-log.db")
+}
+
+// RedactDSN hides a password in a PostgreSQL DSN before it is shown.
+func RedactDSN(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
+		return u.Redacted()
+	}
+	return dsn
 }

@@ -1,4 +1,7 @@
-package caddymodule
+// Package consentlogcli is the `caddy consent-log` command: the DPO
+// console's tools on the command line, working on the same store as the
+// cookie_consent handler. Importing it registers the command.
+package consentlogcli
 
 import (
 	"context"
@@ -59,7 +62,7 @@ var errChainBroken = errors.New("the consent log's hash chain is broken")
 // consentLogCommands adds the subcommands to cmd.
 func consentLogCommands(cmd *cobra.Command) {
 	cmd.SilenceUsage = true
-	cmd.PersistentFlags().String("store", defaultLogPath(), "consent log: SQLite file path or postgres:// URL")
+	cmd.PersistentFlags().String("store", consentlog.DefaultPath(caddy.AppDataDir()), "consent log: SQLite file path or postgres:// URL")
 	type sub struct {
 		use, short string
 		flags      []string
@@ -234,7 +237,7 @@ func openCLIStore(ctx context.Context, dsn string) (consentlog.Store, error) {
 	}
 	st, err := consentlog.Open(ctx, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("open consent log %s: %w", redactDSN(dsn), err)
+		return nil, fmt.Errorf("open consent log %s: %w", consentlog.RedactDSN(dsn), err)
 	}
 	return st, nil
 }

@@ -1,4 +1,4 @@
-package caddymodule_test
+package consentlogcli_test
 
 import (
 	"bytes"
@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/consentgate/consentgate/consentlog"
+	_ "github.com/consentgate/consentgate/consentlogcli" // registers consent-log
 	"github.com/consentgate/consentgate/internal/testpg"
 	"github.com/consentgate/consentgate/trackers"
 )
@@ -73,6 +74,16 @@ func cliSeed(t *testing.T, st consentlog.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+func openStore(t *testing.T, dsn string) consentlog.Store {
+	t.Helper()
+	s, err := consentlog.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
 // cliSQLite returns the path of a seeded SQLite consent log and the store.
