@@ -30,6 +30,7 @@ type loadResult struct {
 	ambiguous int64 // choice posts with no answer (transport error, timeout): stored or not
 	firstErr  string
 	spans     []span
+	pageLat   []time.Duration
 }
 
 // load is a crowd of visitors, each with its own cookie jar, looping: load
@@ -96,9 +97,11 @@ func (l *load) visitor(w int) {
 	}
 	var pages, pageErrs, answered, refused, ambiguous int64
 	var spans []span
+	var pageLat []time.Duration
 	for i := 0; !l.stop.Load(); i++ {
 		req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, l.base+"/", nil)
 		req.Header.Set("Accept", "text/html")
+		t0 := time.Now()
 		resp, err := client.Do(req)
 		if err == nil {
 			_, err = io.Copy(io.Discard, resp.Body)
@@ -114,6 +117,7 @@ func (l *load) visitor(w int) {
 			continue
 		}
 		pages++
+		pageLat = append(pageLat, time.Since(t0))
 
 		form := choiceForms[(w+i)%len(choiceForms)]
 		js := (w+i)%2 == 0
@@ -164,24 +168,40 @@ func (l *load) visitor(w int) {
 	l.res.refused += refused
 	l.res.ambiguous += ambiguous
 	l.res.spans = append(l.res.spans, spans...)
+	l.res.pageLat = append(l.res.pageLat, pageLat...)
 	l.mu.Unlock()
 }
+
+// appendTimeout is the consent log's default bound on a store append
+// (consentlog.LogOptions): a visitor's choice should not wait much longer.
+const appendTimeout = 2 * time.Second
 
 // String is the load part of a summary line.
 func (r loadResult) String() string {
 	lat := make([]time.Duration, len(r.spans))
+	slow := 0
 	for i, s := range r.spans {
 		lat[i] = s.answered.Sub(s.sent)
+		if lat[i] > appendTimeout {
+			slow++
+		}
+	}
+	return fmt.Sprintf("%d conns %s: %d choices answered (%.0f/s, %s, %d over %s), %d pages (%s)", r.conns, r.elapsed.Round(time.Second),
+		r.answered, float64(r.answered)/r.elapsed.Seconds(), percentiles(lat), slow, appendTimeout, r.pages, percentiles(slices.Clone(r.pageLat))) + r.faults()
+}
+
+// percentiles sorts lat and names its median, 99th percentile and maximum.
+func percentiles(lat []time.Duration) string {
+	if len(lat) == 0 {
+		return "no answers"
 	}
 	slices.Sort(lat)
-	pct := func(p float64) time.Duration {
-		if len(lat) == 0 {
-			return 0
-		}
-		return lat[int(float64(len(lat)-1)*p)].Round(time.Millisecond)
-	}
-	s := fmt.Sprintf("%d conns %s: %d choices answered (%.0f/s, p50 %s, p99 %s, max %s), %d pages", r.conns, r.elapsed.Round(time.Second),
-		r.answered, float64(r.answered)/r.elapsed.Seconds(), pct(.5), pct(.99), pct(1), r.pages)
+	p := func(q float64) time.Duration { return lat[int(float64(len(lat)-1)*q)].Round(time.Millisecond) }
+	return fmt.Sprintf("p50 %s, p99 %s, max %s", p(.5), p(.99), p(1))
+}
+
+func (r loadResult) faults() string {
+	s := ""
 	if r.refused+r.ambiguous+r.pageErrs > 0 {
 		s += fmt.Sprintf(", %d refused, %d unanswered, %d page errors", r.refused, r.ambiguous, r.pageErrs)
 	}
