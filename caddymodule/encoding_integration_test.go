@@ -163,3 +163,36 @@ func TestOddEncodingsNeverServeLiveTrackers(t *testing.T) {
 		})
 	}
 }
+
+// TestUntypedHTMLIsRewritten: an upstream that sends no Content-Type (a
+// bare Node http server, say) gets one from net/http's sniffing, and the
+// browser renders HTML: the handler sniffs the same bytes first.
+func TestUntypedHTMLIsRewritten(t *testing.T) {
+	long := encPage + strings.Repeat("<p>more</p>", 100)
+	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0}, 600)...)
+	bodies := map[string][]byte{"/short": []byte(encPage), "/long": []byte(long), "/png": png, "/text": []byte("just <b>text</b> gtag/js")}
+	up := itUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Content-Type"] = nil // net/http would sniff and send one
+		b := bodies[r.URL.Path]
+		w.Write(b[:len(b)/2]) // in two writes, across the sniff length
+		w.(http.Flusher).Flush()
+		w.Write(b[len(b)/2:])
+	})
+	base := testcaddy.Start(t, "cookie_consent\nreverse_proxy "+up)
+	c := itClient(t)
+	for _, path := range []string{"/short", "/long"} {
+		resp, body := itGet(t, c, base+path, map[string]string{"Accept": "text/html"})
+		if live := itLiveTrackers(body); len(live) > 0 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("%s: Content-Type %q, live trackers %v", path, resp.Header.Get("Content-Type"), live)
+		}
+		if !bytes.Contains(body, []byte("Caf\u00e9 bins")) || (path == "/long" && !bytes.Contains(body, []byte(strings.Repeat("<p>more</p>", 100)))) {
+			t.Errorf("%s: page lost:\n%s", path, body)
+		}
+	}
+	for _, path := range []string{"/png", "/text"} {
+		resp, body := itGet(t, c, base+path, map[string]string{"Accept": "*/*"})
+		if !bytes.Equal(body, bodies[path]) || strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("%s: Content-Type %q, body changed %v", path, resp.Header.Get("Content-Type"), !bytes.Equal(body, bodies[path]))
+		}
+	}
+}

@@ -23,6 +23,7 @@ const (
 	headersOnly      // HEAD, 204, 304: fix headers, no body to rewrite
 	rewriting        // HTML: decode, rewrite, inject
 	refused          // HTML that cannot be rewritten, for a visitor who has not consented to everything: a 502
+	sniffing         // no Content-Type: the first bytes decide, as they do for net/http and the browser
 )
 
 // responseWriter decides per response whether to rewrite, and in rewrite
@@ -41,6 +42,7 @@ type responseWriter struct {
 	chain      string  // the body's decode chain, a key in decoders
 	rewritable bool    // the body is rewritten (for HEAD: would be)
 	refusal    error   // why a refused response is a 502
+	sniffed    []byte  // the first bytes of an untyped body, while sniffing
 	kind       docKind // what the rewritten response is: page, frame, fragment, SVG
 	xml        bool    // XHTML or SVG: inserted markup must be well-formed
 
@@ -60,8 +62,42 @@ func (w *responseWriter) WriteHeader(status int) {
 	}
 	w.h.filterSetCookie(hdr, w.v)
 	w.status = status
+	if w.untyped(status, hdr) {
+		w.mode = sniffing
+		return
+	}
+	w.start(hdr)
+}
+
+// untyped reports whether the response has a body and no Content-Type.
+// net/http would label it from its first 512 bytes (and without a label
+// the browser would sniff them), so an HTML page an upstream sends without
+// a type reaches the browser as text/html: its first bytes must decide
+// here too. An encoded body is labelled by its compressed bytes, never as
+// HTML.
+func (w *responseWriter) untyped(status int, hdr http.Header) bool {
+	if len(hdr.Values("Content-Type")) > 0 || w.req.Method == http.MethodHead || status == http.StatusNoContent ||
+		status == http.StatusNotModified || status == http.StatusSwitchingProtocols || status == http.StatusPartialContent {
+		return false
+	}
+	chain, ok := decodeChain(hdr)
+	return ok && chain == ""
+}
+
+// endSniff labels an untyped body as net/http would if it is HTML, and
+// decides from there; anything else stays unlabelled, for net/http to
+// label from the same bytes.
+func (w *responseWriter) endSniff(head []byte) {
+	if ct := http.DetectContentType(head); strings.HasPrefix(ct, "text/html") {
+		w.Header().Set("Content-Type", ct)
+	}
+	w.start(w.Header())
+}
+
+// start decides and begins the response.
+func (w *responseWriter) start(hdr http.Header) {
 	w.kind, w.xml = kindOf(w.req, hdr), isXML(hdr)
-	w.mode = w.decide(status, hdr)
+	w.mode = w.decide(w.status, hdr)
 	switch w.mode {
 	case rewriting:
 		w.rw = w.h.newRewriter(w, w.chain)
@@ -133,6 +169,9 @@ func (w *responseWriter) decide(status int, hdr http.Header) mode {
 	w.refusal = fmt.Errorf("cookie_consent: upstream HTML in Content-Encoding %q, which cannot be decoded to be rewritten", hdr.Values("Content-Encoding"))
 	return refused
 }
+
+// sniffLen is how much of an untyped body net/http and browsers sniff.
+const sniffLen = 512
 
 // Reasons for the pass-through and rewrite-error metrics: a fixed set.
 const (
@@ -246,8 +285,21 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 	if w.mode == undecided {
 		w.WriteHeader(http.StatusOK)
 	}
-	if w.mode == refused {
+	switch w.mode {
+	case refused:
 		return len(p), nil // finish answers 502
+	case sniffing:
+		if len(w.sniffed)+len(p) < sniffLen {
+			w.sniffed = append(w.sniffed, p...)
+			return len(p), nil
+		}
+		head := append(w.sniffed, p...)
+		w.sniffed = nil
+		w.endSniff(head)
+		if _, err := w.Write(head); err != nil {
+			return 0, err
+		}
+		return len(p), nil
 	}
 	if w.mode == rewriting {
 		n, err := w.rw.Write(p)
@@ -269,7 +321,7 @@ func (w *responseWriter) ReadFrom(r io.Reader) (int64, error) {
 		w.WriteHeader(http.StatusOK)
 	}
 	switch w.mode {
-	case rewriting:
+	case rewriting, sniffing:
 		return io.Copy(writerOnly{w}, r)
 	case refused:
 		return io.Copy(io.Discard, r)
@@ -281,7 +333,7 @@ func (w *responseWriter) ReadFrom(r io.Reader) (int64, error) {
 // decision there is nothing to flush.
 func (w *responseWriter) FlushError() error {
 	switch w.mode {
-	case undecided, refused:
+	case undecided, refused, sniffing:
 		return nil
 	case rewriting:
 		if err := w.rw.Flush(); err != nil {
@@ -298,6 +350,14 @@ func (w *responseWriter) FlushError() error {
 // produced no output becomes a 502 for handle_errors; after output has
 // started the error can only be logged.
 func (w *responseWriter) finish() error {
+	if w.mode == sniffing { // a body shorter than sniffLen
+		head := w.sniffed
+		w.sniffed = nil
+		w.endSniff(head)
+		if _, err := w.Write(head); err != nil {
+			return err
+		}
+	}
 	if w.mode == refused {
 		dropUpstreamHeaders(w.Header())
 		return caddyhttp.Error(http.StatusBadGateway, w.refusal)
