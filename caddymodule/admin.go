@@ -38,7 +38,7 @@ func (h *Handler) provisionAdmin() {
 	if h.Admin == nil {
 		return
 	}
-	opts := console.Options{Prefix: adminPrefix, User: frontUser, Logger: h.logger}
+	opts := console.Options{Prefix: adminPrefix, User: frontUser, Logger: h.logger, Health: h.consentLog.log.Health}
 	if h.Admin.User == "" {
 		h.console = console.New(h.consentLog.store, opts)
 		return

@@ -115,6 +115,7 @@ func TestAdminLogin(t *testing.T) {
 	}
 	for _, s := range []string{
 		"Signed in as <strong>dpo</strong>",
+		`<p class="health">Consent log store: reachable.</p>`,
 		`<form method="post" action="/_consent/admin/logout"><button type="submit" class="signout">Sign out</button></form>`,
 		"<td>&#34;dpo&#34;</td><td>login_failed</td><td><code class=\"small\">ip=127.0.0.0</code></td>",
 		"<td>dpo</td><td>login</td><td><code class=\"small\">ip=127.0.0.0</code></td>",

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -60,6 +61,7 @@ type loginFixture struct {
 	l      *login
 	cmp    *countingComparer
 	now    time.Time
+	mu     sync.Mutex
 	audits []consentlog.AuditEntry
 }
 
@@ -79,6 +81,8 @@ func newLoginFixture(t *testing.T, hash string) *loginFixture {
 	l.fails = newThrottle()
 	l.slots = make(chan struct{}, 1)
 	l.audit = func(_ context.Context, e consentlog.AuditEntry) error {
+		f.mu.Lock()
+		defer f.mu.Unlock()
 		f.audits = append(f.audits, e)
 		return nil
 	}
@@ -465,6 +469,52 @@ func TestLoginBusy(t *testing.T) {
 	}
 	if n := f.comparisons(); n != 0 {
 		t.Errorf("%d hash comparisons, want 0", n)
+	}
+}
+
+// peakComparer records the most comparisons running at once.
+type peakComparer struct {
+	caddyauth.Comparer
+	cur, peak atomic.Int32
+}
+
+func (c *peakComparer) Compare(hashed, plain []byte) (bool, error) {
+	n := c.cur.Add(1)
+	defer c.cur.Add(-1)
+	for old := c.peak.Load(); n > old && !c.peak.CompareAndSwap(old, n); old = c.peak.Load() {
+	}
+	return c.Comparer.Compare(hashed, plain)
+}
+
+// TestLoginSlots: however many wrong logins arrive at once, from however
+// many addresses, no more hashes are computed at a time than there are
+// slots; the rest wait their turn or are told to come back.
+func TestLoginSlots(t *testing.T) {
+	f := newLoginFixture(t, testHashes(t)["bcrypt"])
+	f.l.slots = make(chan struct{}, 2)
+	cmp := &peakComparer{Comparer: f.cmp.Comparer}
+	f.l.cmp = cmp
+	codes := make([]int, 16)
+	var wg sync.WaitGroup
+	for i := range codes {
+		wg.Go(func() {
+			r := httptest.NewRequest(http.MethodPost, site+"/_consent/admin/login",
+				strings.NewReader(url.Values{"username": {"u" + strconv.Itoa(i)}, "password": {"guess"}}.Encode()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			r.RemoteAddr = fmt.Sprintf("198.51.100.%d:4000", i)
+			w := httptest.NewRecorder()
+			f.l.ServeHTTP(w, r)
+			codes[i] = w.Code
+		})
+	}
+	wg.Wait()
+	if p := cmp.peak.Load(); p < 1 || p > 2 {
+		t.Errorf("at most %d hash comparisons at once, want 1 or 2", p)
+	}
+	for i, c := range codes {
+		if c != http.StatusUnauthorized && c != http.StatusServiceUnavailable {
+			t.Errorf("login %d: status %d", i, c)
+		}
 	}
 }
 
