@@ -170,9 +170,17 @@ func TestOddEncodingsNeverServeLiveTrackers(t *testing.T) {
 func TestUntypedHTMLIsRewritten(t *testing.T) {
 	long := encPage + strings.Repeat("<p>more</p>", 100)
 	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0}, 600)...)
-	bodies := map[string][]byte{"/short": []byte(encPage), "/long": []byte(long), "/png": png, "/text": []byte("just <b>text</b> gtag/js")}
+	bodies := map[string][]byte{"/short": []byte(encPage), "/long": []byte(long), "/png": png, "/text": []byte("just <b>text</b> gtag/js"),
+		"/empty-type": []byte(encPage), "/unknown-type": []byte(encPage)}
 	up := itUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header()["Content-Type"] = nil // net/http would sniff and send one
+		switch r.URL.Path {
+		case "/empty-type": // the browser sniffs
+			w.Header().Set("Content-Type", "")
+		case "/unknown-type":
+			w.Header().Set("Content-Type", "unknown/unknown")
+		default:
+			w.Header()["Content-Type"] = nil // net/http would sniff and send one
+		}
 		b := bodies[r.URL.Path]
 		w.Write(b[:len(b)/2]) // in two writes, across the sniff length
 		w.(http.Flusher).Flush()
@@ -180,7 +188,7 @@ func TestUntypedHTMLIsRewritten(t *testing.T) {
 	})
 	base := testcaddy.Start(t, "cookie_consent\nreverse_proxy "+up)
 	c := itClient(t)
-	for _, path := range []string{"/short", "/long"} {
+	for _, path := range []string{"/short", "/long", "/empty-type", "/unknown-type"} {
 		resp, body := itGet(t, c, base+path, map[string]string{"Accept": "text/html"})
 		if live := itLiveTrackers(body); len(live) > 0 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 			t.Errorf("%s: Content-Type %q, live trackers %v", path, resp.Header.Get("Content-Type"), live)

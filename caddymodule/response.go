@@ -69,16 +69,26 @@ func (w *responseWriter) WriteHeader(status int) {
 	w.start(hdr)
 }
 
-// untyped reports whether the response has a body and no Content-Type.
-// net/http would label it from its first 512 bytes (and without a label
-// the browser would sniff them), so an HTML page an upstream sends without
-// a type reaches the browser as text/html: its first bytes must decide
-// here too. An encoded body is labelled by its compressed bytes, never as
-// HTML.
+// untyped reports whether the response has a body and no Content-Type
+// the browser would use. Without one net/http labels it from its first 512
+// bytes, and with an empty, unparseable or "unknown" one the browser sniffs
+// them (unless nosniff), so an HTML page an upstream sends like that is
+// rendered as HTML: its first bytes must decide here too. An encoded body
+// is labelled by its compressed bytes, never as HTML.
 func (w *responseWriter) untyped(status int, hdr http.Header) bool {
-	if len(hdr.Values("Content-Type")) > 0 || w.req.Method == http.MethodHead || status == http.StatusNoContent ||
-		status == http.StatusNotModified || status == http.StatusSwitchingProtocols || status == http.StatusPartialContent {
+	if w.req.Method == http.MethodHead || status == http.StatusNoContent || status == http.StatusNotModified ||
+		status == http.StatusSwitchingProtocols || status == http.StatusPartialContent {
 		return false
+	}
+	if len(hdr.Values("Content-Type")) > 0 {
+		switch mediaType(hdr) {
+		case "", "unknown/unknown", "application/unknown":
+			if strings.EqualFold(strings.TrimSpace(hdr.Get("X-Content-Type-Options")), "nosniff") {
+				return false
+			}
+		default:
+			return false
+		}
 	}
 	chain, ok := decodeChain(hdr)
 	return ok && chain == ""
