@@ -41,7 +41,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		log <path|postgres://...>
 //		log_spool <dir>
 //		retention <duration>
-//		admin [<user> <bcrypt hash>]
+//		admin [<user> <password hash>]
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
@@ -167,7 +167,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			case 2:
 				h.Admin = &Admin{User: args[0], PasswordHash: args[1]}
 			default:
-				return d.Errf("usage: admin [<user> <bcrypt hash>]")
+				return d.Errf("usage: admin [<user> <password hash>]")
 			}
 		case "consent_mode":
 			if !d.Args(&h.ConsentMode) || d.NextArg() {

@@ -40,6 +40,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		{"retention 730d", Handler{Retention: 730 * day}},
 		{"admin", Handler{Admin: &Admin{}}},
 		{"admin dpo $2a$14$abc", Handler{Admin: &Admin{User: "dpo", PasswordHash: "$2a$14$abc"}}},
+		{"admin dpo $argon2id$v=19$m=47104,t=1,p=1$c2FsdA$aGFzaA", Handler{Admin: &Admin{User: "dpo", PasswordHash: "$argon2id$v=19$m=47104,t=1,p=1$c2FsdA$aGFzaA"}}},
 	} {
 		t.Run(strings.SplitN(tc.block+" ", " ", 2)[0], func(t *testing.T) {
 			var h Handler

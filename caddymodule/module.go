@@ -121,8 +121,10 @@ type Handler struct {
 
 // Admin configures the DPO console.
 type Admin struct {
-	// User and PasswordHash (bcrypt, as `caddy hash-password` prints) are
-	// the console's own credential, for sites without basic_auth.
+	// User and PasswordHash (bcrypt or argon2id, as `caddy hash-password`
+	// prints) are the console's own credential, for sites without
+	// basic_auth: a login form at /_consent/admin/login, then a signed
+	// session cookie.
 	User         string `json:"user,omitempty"`
 	PasswordHash string `json:"password_hash,omitempty"`
 }
@@ -286,11 +288,10 @@ func (h *Handler) Validate() error {
 	default:
 		return fmt.Errorf("cookie_consent: consent_mode %q: want basic or advanced", h.ConsentMode)
 	}
-	if h.Admin != nil && (h.Admin.User == "") != (h.Admin.PasswordHash == "") {
-		return fmt.Errorf("cookie_consent: admin: give both a user and a bcrypt password hash, or neither (then put basic_auth in front of %s/admin/*)", Prefix)
-	}
-	if h.Admin != nil && h.Admin.PasswordHash != "" && !strings.HasPrefix(h.Admin.PasswordHash, "$2") {
-		return fmt.Errorf("cookie_consent: admin: the password must be a bcrypt hash (caddy hash-password prints one)")
+	if h.Admin != nil {
+		if err := h.Admin.validate(); err != nil {
+			return err
+		}
 	}
 	if h.Retention < 0 {
 		return fmt.Errorf("cookie_consent: retention: %v is negative", time.Duration(h.Retention))
