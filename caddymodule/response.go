@@ -358,7 +358,7 @@ func (w *responseWriter) FlushError() error {
 
 // finish ends the rewrite once next has returned. An undecodable body that
 // produced no output becomes a 502 for handle_errors; after output has
-// started the error can only be logged.
+// started the response is aborted.
 func (w *responseWriter) finish() error {
 	if w.mode == sniffing { // a body shorter than sniffLen
 		head := w.sniffed
@@ -389,9 +389,13 @@ func (w *responseWriter) finish() error {
 		return caddyhttp.Error(http.StatusBadGateway, fmt.Errorf("cookie_consent: upstream HTML: %w", err))
 	}
 	metrics.rewriteError.WithLabelValues(reasonTruncated).Inc()
-	w.h.logger.Error("HTML response ended in error; the page was sent as far as it could be decoded",
+	w.h.logger.Error("HTML response ended in error; the page was sent as far as it could be decoded, then the response aborted",
 		zap.String("path", w.req.URL.Path), zap.Error(err))
-	return nil
+	// The status line is out: the only honest end is an incomplete one (no
+	// last chunk, or a reset stream), as reverse_proxy gives an upstream
+	// reset, so no browser or cache takes the prefix for the whole page.
+	_ = http.NewResponseController(w.ResponseWriterWrapper).Flush()
+	panic(http.ErrAbortHandler)
 }
 
 // dropUpstreamHeaders clears what described the upstream's body before an

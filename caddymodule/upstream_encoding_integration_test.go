@@ -244,7 +244,10 @@ func TestUndecodableUpstreamGzipIs502(t *testing.T) {
 	}
 }
 
-func TestTruncatedUpstreamGzipDeliversDecodedPrefix(t *testing.T) {
+// A gzip body that breaks off mid-way: the visitor gets the decodable
+// prefix, rewritten, and then an incomplete response (no last chunk), so
+// neither the browser nor a cache takes it for the whole page.
+func TestTruncatedUpstreamGzipDeliversDecodedPrefixThenAborts(t *testing.T) {
 	orig := itReadSite(t, "index.html")
 	full := itGzip(orig)
 	half := full[:len(full)/2]
@@ -267,9 +270,17 @@ func TestTruncatedUpstreamGzipDeliversDecodedPrefix(t *testing.T) {
 		t.Fatalf("complete gzip page: status %d, banner %v", resp.StatusCode, bytes.Contains(whole, []byte(`id="cg-root"`)))
 	}
 
-	resp, part := itGet(t, c, base+"/truncated", hdr)
+	resp, err := c.Do(itRequest(t, http.MethodGet, base+"/truncated", hdr, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, want 200 with the decodable prefix", resp.StatusCode)
+	}
+	part, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err == nil {
+		t.Error("the prefix of a broken page ended like a whole page: the response must end incomplete")
 	}
 	if len(part) == 0 {
 		t.Fatal("nothing of the decodable prefix was delivered")
