@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"os"
 	"path/filepath"
 	"slices"
@@ -62,21 +61,24 @@ func TestDPOConsole(t *testing.T) {
 		return err == nil && len(h) == 2, "records: " + strings.Repeat("*", len(h))
 	})
 
-	// Without the right credentials the console asks for them and shows nothing.
-	for _, cred := range []string{"", "dpo:wrong"} {
+	// Without a session the console sends the browser to its sign-in form
+	// and shows nothing; a Basic credential, even the right one, is no
+	// way in: the password is checked once per sign-in, not per request.
+	for _, cred := range []string{"", "dpo:wrong", "dpo:correct horse"} {
 		js := `fetch('` + consolePath + `', {credentials: 'omit', headers: ` + strconv.Quote(cred) + ` ? {Authorization: 'Basic ' + btoa(` + strconv.Quote(cred) + `)} : {}})
-			.then(async r => r.status + ' ' + r.headers.get('WWW-Authenticate') + ' ' + (await r.text()).includes('consent records'))`
+			.then(async r => r.status + ' ' + new URL(r.url).pathname + ' ' + (await r.text()).includes('consent records'))`
 		got, err := chromedp.Run(e.ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
-		if err != nil || got != `401 Basic realm="consentgate DPO console", charset="UTF-8" false` {
-			t.Errorf("the console with credential %q answered %q (%v)", cred, got, err)
+		if err != nil || got != "200 "+consolePath+"login false" {
+			t.Errorf("the console with credential %q answered %q (%v), want the sign-in form", cred, got, err)
 		}
 	}
 
-	// Log in: the browser sends the credential with every request.
-	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte("dpo:correct horse"))
-	if _, err := chromedp.Call(e.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Authorization": auth}}); err != nil {
-		t.Fatal(err)
-	}
+	// Sign in with the form; the session cookie carries every later request.
+	e.load(consolePath)
+	e.waitHeading("Sign in")
+	e.do("type the credential", chromedp.SendKeys(chromedp.CSS(`#username`), "dpo"), chromedp.SendKeys(chromedp.CSS(`#password`), "correct horse"))
+	e.click(`main form button[type=submit]`)
+	e.waitHeading("Search consent records")
 	resp, err := chromedp.Run(e.ctx, chromedp.NavigateResponse(e.base+consolePath))
 	if err != nil {
 		t.Fatal(err)
@@ -185,10 +187,16 @@ func TestDPOConsole(t *testing.T) {
 	e.click(`nav a[href$="/audit"]`)
 	e.waitHeading("Audit log")
 	actions := evalJS[[]string](e, `[...document.querySelectorAll('main table tbody tr')].map(r => r.cells[1].textContent + ' ' + r.cells[2].textContent)`)
-	wantActions := []string{"dpo audit_log", "dpo erase", "dpo history", "dpo verify", "dpo stats", "dpo export", "dpo history", "dpo search"}
+	wantActions := []string{"dpo audit_log", "dpo erase", "dpo history", "dpo verify", "dpo stats", "dpo export", "dpo history", "dpo search", "dpo login"}
 	if !slices.Equal(actions, wantActions) {
 		t.Errorf("audit log page %q, want %q", actions, wantActions)
 	}
+
+	// Signing out ends the session: the console asks again.
+	e.click(`button.signout`)
+	e.waitText("main", "You have signed out.")
+	e.load(consolePath)
+	e.waitHeading("Sign in")
 
 	e.mu.Lock()
 	for _, m := range e.console {

@@ -95,13 +95,16 @@ func New(store consentlog.Store, opts Options) http.Handler {
 }
 
 // setHeaders gives every console response, the login page included, the
-// same protection: never cached, never framed or indexed, no referrer, and
-// the CSP.
+// same protection: never cached, never framed or indexed, no referrer to
+// other sites, and the CSP. The referrer policy is same-origin, not
+// no-referrer: under no-referrer a browser sends "Origin: null" with a
+// form's POST (sign in, sign out, erase), and over plain HTTP it sends no
+// Sec-Fetch-Site either, leaving the same-origin check nothing to go on.
 func setHeaders(hd http.Header) {
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("X-Robots-Tag", "noindex, nofollow")
-	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("Referrer-Policy", "same-origin")
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Content-Security-Policy", csp)
 }

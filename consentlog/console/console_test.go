@@ -170,7 +170,7 @@ func TestSecurityHeadersOnEveryPage(t *testing.T) {
 			"Cache-Control":           "no-store",
 			"X-Frame-Options":         "DENY",
 			"X-Robots-Tag":            "noindex, nofollow",
-			"Referrer-Policy":         "no-referrer",
+			"Referrer-Policy":         "same-origin",
 			"X-Content-Type-Options":  "nosniff",
 			"Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 		} {

@@ -470,11 +470,6 @@ func (h *handler) confirmErase(w http.ResponseWriter, r *http.Request) {
 		h.bad(w, r, err)
 		return
 	}
-	// Under no-referrer a browser sends "Origin: null" with the form's POST,
-	// and over plain HTTP it sends no Sec-Fetch-Site either, leaving the
-	// same-origin check nothing to go on. same-origin still sends nothing to
-	// other sites.
-	w.Header().Set("Referrer-Policy", "same-origin")
 	h.render(w, r, http.StatusOK, "confirm", view{Title: "Erase a consent ID", Nav: "search", Data: confirmData{
 		ID: id, Token: h.token(h.actor(r), id), Cancel: h.link("/history", "id", id),
 	}})
