@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -15,8 +14,8 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/consentgate/consentgate/consent"
 	"github.com/consentgate/consentgate/consentlog"
-	"github.com/consentgate/consentgate/trackers"
 )
 
 // openLogs shares each store and its spool across config reloads, so that a
@@ -155,12 +154,7 @@ func (h *Handler) record(r *http.Request, in consentlog.Input) {
 	in.BannerHash = h.bannerHash[in.Locale]
 	in.RemoteIP = clientIP(r)
 	in.UserAgent = r.UserAgent()
-	in.ConsentMode = consentlog.ConsentMode{
-		AnalyticsStorage:  slices.Contains(in.Granted, trackers.Analytics),
-		AdStorage:         slices.Contains(in.Granted, trackers.Marketing),
-		AdUserData:        slices.Contains(in.Granted, trackers.Marketing),
-		AdPersonalization: slices.Contains(in.Granted, trackers.Marketing),
-	}
+	in.ConsentMode = consentlog.ConsentMode(consent.ConsentModeFor(in.Granted))
 	metrics.decisions.WithLabelValues(string(in.Event), string(in.Method), grantedLabel(in.Granted)).Inc()
 	rec, err := h.consentLog.log.Append(r.Context(), in)
 	if err != nil {

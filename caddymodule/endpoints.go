@@ -6,13 +6,12 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/consentgate/consentgate/banner"
-	"github.com/consentgate/consentgate/consentlog"
+	"github.com/consentgate/consentgate/consent"
 	"github.com/consentgate/consentgate/trackers"
 )
 
@@ -68,69 +67,19 @@ func (h *Handler) serveChoice(w http.ResponseWriter, r *http.Request) error {
 	}
 	prev := h.visitorOf(r)
 	js := strings.Contains(r.Header.Get("Accept"), "application/json")
-	c, err := h.parseChoice(r.PostForm, prev, js)
+	cc, err := consent.ParseChoice(r.PostForm, prev.Visitor, js, h.gpcCategories)
 	if err != nil {
-		return caddyhttp.Error(http.StatusBadRequest, err)
+		return caddyhttp.Error(http.StatusBadRequest, fmt.Errorf("cookie_consent: choice: %w", err))
 	}
-	returnTo := safeReturn(r.PostForm.Get("return_to"))
-	c.page = returnTo
-	c.locale = h.locale(returnTo, r.PostForm.Get("lang"))
-	d := h.decide(w, r, prev, c).decision
+	returnTo := consent.SafeReturn(r.PostForm.Get("return_to"))
+	c := choice{Choice: cc, page: returnTo, locale: h.locale(returnTo, r.PostForm.Get("lang"))}
+	d := h.recordChoice(w, r, prev, c).Decision
 	if js {
 		w.Header().Set("Content-Type", "application/json")
 		return json.NewEncoder(w).Encode(choiceResponse{ID: d.ID, Granted: categoryStrings(d.Granted), Version: d.Version})
 	}
 	http.Redirect(w, r, returnTo, http.StatusSeeOther)
 	return nil
-}
-
-// parseChoice reads a posted choice. Actions: accept_all, reject_all, save
-// (the ticked categories), allow (add one category, from an embed
-// placeholder) and gpc (the browser's Global Privacy Control, seen by the
-// banner script). A browser sending GPC refuses the mapped categories
-// unless the visitor ticks them one by one in the settings.
-func (h *Handler) parseChoice(form url.Values, prev visitor, js bool) (choice, error) {
-	var c choice
-	action := form.Get("action")
-	cats := make([]trackers.Category, 0, len(form["category"]))
-	for _, s := range form["category"] {
-		cat := trackers.Category(s)
-		if !cat.Valid() {
-			return c, fmt.Errorf("cookie_consent: choice: unknown category %q", s)
-		}
-		cats = append(cats, cat)
-	}
-	switch action {
-	case "accept_all":
-		c.method, c.granted = consentlog.MethodAcceptAll, slices.Clone(trackers.Categories)
-		if prev.gpc {
-			c.granted = slices.DeleteFunc(c.granted, func(x trackers.Category) bool { return slices.Contains(h.gpcCategories, x) })
-		}
-	case "reject_all":
-		c.method = consentlog.MethodRejectAll
-	case "save":
-		c.method, c.granted = consentlog.MethodSaveSettings, cats
-	case "allow":
-		if len(cats) != 1 {
-			return c, fmt.Errorf("cookie_consent: choice: allow needs exactly one category")
-		}
-		c.method = consentlog.MethodPlaceholder
-		if prev.decided {
-			c.granted = slices.Clone(prev.decision.Granted)
-		}
-		c.granted = append(c.granted, cats[0])
-	case "gpc":
-		c.method = consentlog.MethodGPC
-		if prev.decided {
-			c.granted = slices.DeleteFunc(slices.Clone(prev.decision.Granted), func(x trackers.Category) bool { return slices.Contains(h.gpcCategories, x) })
-		}
-	default:
-		return c, fmt.Errorf("cookie_consent: choice: unknown action %q", action)
-	}
-	if !js && c.method != consentlog.MethodPlaceholder {
-		c.method = consentlog.MethodNoJSForm
-	}
-	return c, nil
 }
 
 // sameOrigin rejects cross-site posts: a forged choice must not change a
@@ -209,7 +158,7 @@ func (h *Handler) serveSettings(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Allow", "GET, HEAD")
 		return caddyhttp.Error(http.StatusMethodNotAllowed, fmt.Errorf("cookie_consent: settings: method %s", r.Method))
 	}
-	returnTo := safeReturn(r.URL.Query().Get("return_to"))
+	returnTo := consent.SafeReturn(r.URL.Query().Get("return_to"))
 	p := h.page(h.visitorOf(r), h.locale(path.Clean("/"+strings.TrimPrefix(returnTo, "/")), r.URL.Query().Get("lang")), returnTo)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

@@ -5,16 +5,9 @@ import (
 	"crypto/tls"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"slices"
-	"strings"
 	"testing"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
-
-	"github.com/consentgate/consentgate/consent"
-	"github.com/consentgate/consentgate/consentlog"
-	"github.com/consentgate/consentgate/trackers"
 )
 
 func TestSameOrigin(t *testing.T) {
@@ -81,61 +74,4 @@ func TestSameOriginTwoOriginHeaders(t *testing.T) {
 	if sameOrigin(r) == nil {
 		t.Error("two Origin headers accepted")
 	}
-}
-
-// choiceHandler is enough of a Handler for parseChoice.
-func choiceHandler() *Handler {
-	return &Handler{gpcCategories: slices.Clone(trackers.Categories)}
-}
-
-var knownMethods = []consentlog.Method{
-	consentlog.MethodAcceptAll, consentlog.MethodRejectAll, consentlog.MethodSaveSettings,
-	consentlog.MethodPlaceholder, consentlog.MethodGPC, consentlog.MethodNoJSForm,
-}
-
-// FuzzParseChoice: whatever form is posted, a choice grants only real
-// optional categories and has a method the log knows.
-func FuzzParseChoice(f *testing.F) {
-	for _, s := range []string{
-		"action=accept_all", "action=reject_all", "action=save&category=analytics&category=media",
-		"action=allow&category=media", "action=gpc", "action=save&category=necessary",
-		"action=allow&category=media&category=social", "action=save&category=%00", "action=&category=",
-		"action=accept_all&action=reject_all", "category=analytics", "action=save&category=analytics&category=analytics",
-	} {
-		f.Add(s, false, false)
-		f.Add(s, true, true)
-	}
-	h := choiceHandler()
-	prev := visitor{decided: true, gpc: true, decision: consent.Decision{ID: "x", Granted: []trackers.Category{trackers.Analytics}}}
-	f.Fuzz(func(t *testing.T, body string, js, hasPrev bool) {
-		form, err := url.ParseQuery(body)
-		if err != nil {
-			return // r.ParseForm refuses it: 400
-		}
-		v := visitor{}
-		if hasPrev {
-			v = prev
-		}
-		c, err := h.parseChoice(form, v, js)
-		if err != nil {
-			if !strings.HasPrefix(err.Error(), "cookie_consent: choice: ") {
-				t.Errorf("error %q", err)
-			}
-			return
-		}
-		if !slices.Contains(knownMethods, c.method) {
-			t.Errorf("%q: method %q", body, c.method)
-		}
-		for _, g := range c.granted {
-			if !g.Valid() {
-				t.Errorf("%q: granted %q", body, g)
-			}
-		}
-		if form.Get("action") == "reject_all" && len(c.granted) != 0 {
-			t.Errorf("%q: reject_all granted %v", body, c.granted)
-		}
-		if hasPrev && form.Get("action") == "accept_all" && len(c.granted) != 0 {
-			t.Errorf("%q: accept_all under GPC mapping every category granted %v", body, c.granted)
-		}
-	})
 }

@@ -45,17 +45,6 @@ func guardJSON(c *trackers.Catalogue) string {
 	return out.String()
 }
 
-// grantsAll reports whether v has consented to every category, so that the
-// page needs no run-time guard.
-func (v visitor) grantsAll() bool {
-	for _, c := range trackers.Categories {
-		if !v.allows(c) {
-			return false
-		}
-	}
-	return true
-}
-
 // guardHashSources are the CSP hash sources of the guard's inline text for
 // HTML and for XML pages. The text is the same on every page of a handler
 // (the visitor's grants are an attribute), so Provision works it out once.

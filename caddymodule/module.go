@@ -197,7 +197,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 			for _, c := range h.GPCCategories {
 				h.gpcCategories = append(h.gpcCategories, trackers.Category(c))
 			}
-			h.gpcCategories = sortCategories(h.gpcCategories)
+			h.gpcCategories = consent.CanonicalCategories(h.gpcCategories)
 		}
 	}
 	h.providers = map[trackers.Category][]string{}

@@ -19,32 +19,34 @@ import (
 // caller turns it into a cutoff: now.AddDate(0, -DefaultRetentionMonths, 0).
 const DefaultRetentionMonths = 24
 
-// Event says why a record was written.
-type Event string
+// Event says why a record was written: a visitor's (consent.Event) or
+// the log's own erasure.
+type Event = consent.Event
 
 // Events. Erasure is written by Store.Erase, never by a visitor.
 const (
-	EventInitial  Event = "initial"  // first choice of a consent ID
-	EventUpdate   Event = "update"   // visitor changed their choice
-	EventWithdraw Event = "withdraw" // visitor withdrew consent
-	EventRenewal  Event = "renewal"  // choice asked again after expiry or a new policy version
-	EventErasure  Event = "erasure"  // personal fields of one consent ID were erased
+	EventInitial        = consent.EventInitial
+	EventUpdate         = consent.EventUpdate
+	EventWithdraw       = consent.EventWithdraw
+	EventRenewal        = consent.EventRenewal
+	EventErasure  Event = "erasure" // personal fields of one consent ID were erased
 )
 
 // Events lists every Event, in documentation order.
 var Events = []Event{EventInitial, EventUpdate, EventWithdraw, EventRenewal, EventErasure}
 
-// Method says how the visitor expressed the choice.
-type Method string
+// Method says how the choice was expressed: a visitor's (consent.Method)
+// or through the API.
+type Method = consent.Method
 
 // Methods.
 const (
-	MethodAcceptAll    Method = "accept_all"
-	MethodRejectAll    Method = "reject_all"
-	MethodSaveSettings Method = "save_settings"
-	MethodPlaceholder  Method = "placeholder" // "load this video" on a blocked embed
-	MethodGPC          Method = "gpc"         // Sec-GPC: 1 treated as a rejection
-	MethodNoJSForm     Method = "no_js_form"
+	MethodAcceptAll           = consent.MethodAcceptAll
+	MethodRejectAll           = consent.MethodRejectAll
+	MethodSaveSettings        = consent.MethodSaveSettings
+	MethodPlaceholder         = consent.MethodPlaceholder
+	MethodGPC                 = consent.MethodGPC
+	MethodNoJSForm            = consent.MethodNoJSForm
 	MethodAPI          Method = "api" // also the method of erasure records
 )
 
@@ -52,13 +54,10 @@ const (
 var Methods = []Method{MethodAcceptAll, MethodRejectAll, MethodSaveSettings, MethodPlaceholder, MethodGPC, MethodNoJSForm, MethodAPI}
 
 // ConsentMode is the Google Consent Mode v2 state sent to the page with the
-// decision; true means "granted".
-type ConsentMode struct {
-	AnalyticsStorage  bool `json:"analytics_storage"`
-	AdStorage         bool `json:"ad_storage"`
-	AdUserData        bool `json:"ad_user_data"`
-	AdPersonalization bool `json:"ad_personalization"`
-}
+// decision; true means "granted". It is consent.ConsentMode, which maps
+// categories to it (consent.ConsentModeFor), as a type of the log's own so
+// the store builds it from its columns.
+type ConsentMode consent.ConsentMode
 
 // Input is what the caller knows about a decision. It deliberately has no
 // time and no stored IP: Log.Append stamps the server time and keeps only

@@ -1,4 +1,4 @@
-package caddymodule
+package consent
 
 import (
 	"net/url"
@@ -30,8 +30,8 @@ func TestSafeReturn(t *testing.T) {
 		{"/a\x1b[31m", "/"},
 		{"/" + strings.Repeat("a", 2048), "/"},
 	} {
-		if got := safeReturn(tc.in); got != tc.want {
-			t.Errorf("safeReturn(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := SafeReturn(tc.in); got != tc.want {
+			t.Errorf("SafeReturn(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }
@@ -45,24 +45,24 @@ func FuzzSafeReturn(f *testing.F) {
 	}
 	base, _ := url.Parse("https://site.example/dir/page")
 	f.Fuzz(func(t *testing.T, in string) {
-		got := safeReturn(in)
+		got := SafeReturn(in)
 		if !strings.HasPrefix(got, "/") || strings.HasPrefix(got, "//") || strings.HasPrefix(got, "/\\") {
-			t.Fatalf("safeReturn(%q) = %q: not a same-origin path", in, got)
+			t.Fatalf("SafeReturn(%q) = %q: not a same-origin path", in, got)
 		}
 		for i := range len(got) {
 			if c := got[i]; c < 0x20 || c >= 0x7f || c == '\\' {
-				t.Fatalf("safeReturn(%q) = %q: byte %#x", in, got, c)
+				t.Fatalf("SafeReturn(%q) = %q: byte %#x", in, got, c)
 			}
 		}
 		u, err := url.Parse(got)
 		if err != nil {
-			t.Fatalf("safeReturn(%q) = %q: %v", in, got, err)
+			t.Fatalf("SafeReturn(%q) = %q: %v", in, got, err)
 		}
 		if r := base.ResolveReference(u); r.Host != base.Host || r.Scheme != base.Scheme || r.User != nil {
-			t.Fatalf("safeReturn(%q) = %q resolves to %s", in, got, r)
+			t.Fatalf("SafeReturn(%q) = %q resolves to %s", in, got, r)
 		}
-		if again := safeReturn(got); again != got {
-			t.Fatalf("safeReturn not idempotent: %q → %q → %q", in, got, again)
+		if again := SafeReturn(got); again != got {
+			t.Fatalf("SafeReturn not idempotent: %q → %q → %q", in, got, again)
 		}
 	})
 }
