@@ -22,19 +22,21 @@ type choice struct {
 // expires tracker cookies no longer allowed and logs the decision. It
 // returns the visitor as they now are.
 func (h *Handler) recordChoice(w http.ResponseWriter, r *http.Request, prev visitor, c choice) visitor {
-	now, event := h.policy.Decide(prev.Visitor, c.Choice, time.Now())
-	d := now.Decision
+	after, event := h.policy.Decide(prev.Visitor, c.Choice, time.Now())
+	d := after.Decision
 	http.SetCookie(w, &http.Cookie{
 		Name: consent.CookieName, Value: h.codec.Encode(d), Path: "/",
 		MaxAge: int(h.policy.MaxAgeFor(d).Seconds()), Secure: r.TLS != nil,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode,
 	})
-	h.expireTrackerCookies(w, r, visitor{now})
+	for _, del := range h.cookies.Expire(r.Host, r.Cookies(), after) {
+		http.SetCookie(w, del)
+	}
 
 	in := consentlog.FromDecision(d)
 	in.Event, in.Method, in.GPC, in.Locale, in.URL = event, c.Method, prev.GPC, c.locale, c.page
 	h.record(r, in)
-	return visitor{now}
+	return visitor{after}
 }
 
 // gpcChoice applies Global Privacy Control for a visitor who has not chosen:

@@ -24,6 +24,7 @@ import (
 	"github.com/consentgate/consentgate/banner"
 	"github.com/consentgate/consentgate/consent"
 	_ "github.com/consentgate/consentgate/consentlogcli" // caddy consent-log, beside the handler that keeps the log
+	"github.com/consentgate/consentgate/cookiepolicy"
 	"github.com/consentgate/consentgate/trackers"
 )
 
@@ -112,8 +113,7 @@ type Handler struct {
 	console       http.Handler // the DPO console, when enabled
 	logKey        string
 	bannerHash    map[string]string // locale → hash of the banner text shown
-	necessary     map[string]bool
-	siteCookies   []SiteCookie
+	cookies       *cookiepolicy.Policy
 	logger        *zap.Logger
 	guardConfig   string    // the run-time guard's host rules (guardJSON)
 	guardHashes   [2]string // CSP hash sources of the guard, for HTML and XML pages
@@ -211,11 +211,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 			h.providers[v.Category] = append(h.providers[v.Category], v.Name)
 		}
 	}
-	h.necessary = map[string]bool{}
-	for _, n := range h.NecessaryCookies {
-		h.necessary[n] = true
-	}
-	h.siteCookies = h.Cookies
+	h.cookies = h.newCookiePolicy()
 	h.policy = consent.Policy{
 		Version:      h.derivePolicyVersion(),
 		AcceptMaxAge: durationOr(h.AcceptMaxAge, 12*month),

@@ -60,7 +60,7 @@ func (w *responseWriter) WriteHeader(status int) {
 		w.ResponseWriterWrapper.WriteHeader(status) // 103 Early Hints: Link filtered above
 		return
 	}
-	w.h.filterSetCookie(hdr, w.v)
+	w.h.cookies.FilterSetCookie(hdr, w.v.Visitor, time.Now())
 	w.status = status
 	if w.untyped(status, hdr) {
 		w.mode = sniffing

@@ -22,7 +22,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	v := h.visitorOf(r)
 	h.gpcChoice(w, r, v)
 	if h.ScrubRequestCookies {
-		h.scrubCookieHeader(r, v)
+		h.cookies.ScrubCookieHeader(r.Header, v.Visitor)
 	}
 	if isUpgrade(r) {
 		return next.ServeHTTP(w, r)
