@@ -1,12 +1,14 @@
 // Package cookiepolicy applies a visitor's consent to cookies: which
 // category a cookie needs, which Set-Cookie lines a response may keep,
-// which request cookies the origin may see, and which cookies to expire
-// when consent is withdrawn. It knows nothing of Caddy.
+// which request cookies the origin may see, which cookies to expire when
+// consent is withdrawn, and the cookie table that lists them all. It knows
+// nothing of Caddy.
 package cookiepolicy
 
 import (
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,9 +27,10 @@ type Declared struct {
 
 // Policy classifies cookies by the consent they need.
 type Policy struct {
-	catalogue *trackers.Catalogue
-	necessary map[string]bool
-	declared  []Declared
+	catalogue      *trackers.Catalogue
+	necessary      map[string]bool
+	necessaryNames []string // in the order declared, for the table
+	declared       []Declared
 }
 
 // New returns the policy of a site whose tracker cookies catalogue names,
@@ -35,7 +38,7 @@ type Policy struct {
 // cookies (never touched, even when the catalogue names them) are
 // necessary.
 func New(catalogue *trackers.Catalogue, necessary []string, declared []Declared) *Policy {
-	p := &Policy{catalogue: catalogue, necessary: map[string]bool{}, declared: declared}
+	p := &Policy{catalogue: catalogue, necessary: map[string]bool{}, necessaryNames: slices.Clone(necessary), declared: slices.Clone(declared)}
 	for _, n := range necessary {
 		p.necessary[n] = true
 	}
