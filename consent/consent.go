@@ -1,7 +1,11 @@
-// Package consent encodes and verifies the consent cookie: a random consent
-// ID, the categories granted, the policy version the visitor saw and when
-// they chose, signed with an HMAC key so that every node sharing the key
-// accepts the cookie and nobody can forge one.
+// Package consent is a visitor's consent as plain Go, with no HTTP server in
+// it. It encodes and verifies the consent cookie: a random consent ID, the
+// categories granted, the policy version the visitor saw and when they
+// chose, signed with an HMAC key so that every node sharing the key accepts
+// the cookie and nobody can forge one. From that cookie it reads the
+// Visitor; it parses a posted Choice, applies the site's GPC refusal, makes
+// the Decision and names its Event, maps it to Google Consent Mode, and
+// keeps the return path after a choice on the site (SafeReturn).
 package consent
 
 import (
