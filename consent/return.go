@@ -15,7 +15,7 @@ import (
 // value never came from the banner, which posts the page's own request URI,
 // and it must not reach Location or the record.
 func SafeReturn(s string) string {
-	if s == "" || s[0] != '/' || len(s) > 2048 || strings.HasPrefix(s, "//") {
+	if s == "" || s[0] != '/' || len(s) > maxReturn || strings.HasPrefix(s, "//") {
 		return "/"
 	}
 	for i := range len(s) {
@@ -42,5 +42,11 @@ func SafeReturn(s string) string {
 			b.WriteByte(c)
 		}
 	}
+	if b.Len() > maxReturn { // escaping can lengthen it past what a second look accepts
+		return "/"
+	}
 	return b.String()
 }
+
+// maxReturn bounds a return path, before and after cleaning.
+const maxReturn = 2048

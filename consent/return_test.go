@@ -29,6 +29,7 @@ func TestSafeReturn(t *testing.T) {
 		{"/a\x7f", "/"},
 		{"/a\x1b[31m", "/"},
 		{"/" + strings.Repeat("a", 2048), "/"},
+		{"/" + strings.Repeat("\u00e9", 700), "/"}, // 1,401 bytes, 4,201 once escaped
 	} {
 		if got := SafeReturn(tc.in); got != tc.want {
 			t.Errorf("SafeReturn(%q) = %q, want %q", tc.in, got, tc.want)
