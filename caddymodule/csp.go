@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/consentgate/consentgate/consent"
 	"github.com/consentgate/consentgate/rewrite"
 	"github.com/consentgate/consentgate/trackers"
 )
@@ -21,13 +22,13 @@ const (
 // every category: the site itself, the sources the operator allows and the
 // hosts of consented categories. A tracker that a first-party script
 // injects at run time is then blocked (enforce) or at least reported.
-func (h *Handler) preConsentCSP(v visitor) string {
+func (h *Handler) preConsentCSP(v consent.Visitor) string {
 	sources := []string{"'self'"}
 	sources = append(sources, h.PreConsentCSPAllow...)
 	for _, r := range h.catalogue.GuardHosts() {
 		// A source is a host and a path: CSP has no queries, and a path
 		// ending in "/" covers everything below it.
-		if r.Category == trackers.Necessary || !v.allows(r.Category) {
+		if r.Category == trackers.Necessary || !v.Allows(r.Category) {
 			continue
 		}
 		for _, src := range []string{r.Host + r.Path, "*." + r.Host + r.Path} {
@@ -49,18 +50,18 @@ func (h *Handler) preConsentCSP(v visitor) string {
 // pre_consent_csp says, so the browser itself refuses the tracker loads the
 // rewriter would have held. Sources the site's pages need from other hosts
 // belong in pre_consent_csp_allow.
-func (h *Handler) enforcePreConsentCSP(hdr http.Header, v visitor) {
+func (h *Handler) enforcePreConsentCSP(hdr http.Header, v consent.Visitor) {
 	hdr.Add("Content-Security-Policy", h.preConsentCSP(v))
 }
 
 // setPreConsentCSP adds the pre-consent policy to an HTML response, as a
 // second policy beside any the site sends (browsers enforce both).
-func (h *Handler) setPreConsentCSP(hdr http.Header, v visitor) {
+func (h *Handler) setPreConsentCSP(hdr http.Header, v consent.Visitor) {
 	if h.PreConsentCSP == "" {
 		return
 	}
 	for _, c := range trackers.Categories {
-		if !v.allows(c) {
+		if !v.Allows(c) {
 			name := "Content-Security-Policy-Report-Only"
 			if h.PreConsentCSP == cspEnforce {
 				name = "Content-Security-Policy"

@@ -21,8 +21,8 @@ type choice struct {
 // recordChoice puts a choice into effect: it sets the consent cookie,
 // expires tracker cookies no longer allowed and logs the decision. It
 // returns the visitor as they now are.
-func (h *Handler) recordChoice(w http.ResponseWriter, r *http.Request, prev visitor, c choice) visitor {
-	after, event := h.policy.Decide(prev.Visitor, c.Choice, time.Now())
+func (h *Handler) recordChoice(w http.ResponseWriter, r *http.Request, prev consent.Visitor, c choice) consent.Visitor {
+	after, event := h.policy.Decide(prev, c.Choice, time.Now())
 	d := after.Decision
 	http.SetCookie(w, &http.Cookie{
 		Name: consent.CookieName, Value: h.codec.Encode(d), Path: "/",
@@ -36,7 +36,7 @@ func (h *Handler) recordChoice(w http.ResponseWriter, r *http.Request, prev visi
 	in := consentlog.FromDecision(d)
 	in.Event, in.Method, in.GPC, in.Locale, in.URL = event, c.Method, prev.GPC, c.locale, c.page
 	h.record(r, in)
-	return visitor{after}
+	return after
 }
 
 // gpcChoice applies Global Privacy Control for a visitor who has not chosen:
@@ -52,8 +52,8 @@ func (h *Handler) recordChoice(w http.ResponseWriter, r *http.Request, prev visi
 // IPv6 /48) records at most gpcBurst at once and gpcPerHour an hour. Beyond
 // that the refusal is honoured without a record or a cookie, so the
 // browser's next page view records it once the network has tokens again.
-func (h *Handler) gpcChoice(w http.ResponseWriter, r *http.Request, v visitor) {
-	c, ok := consent.GPCRefusal(h.gpcCategories).Choice(v.Visitor)
+func (h *Handler) gpcChoice(w http.ResponseWriter, r *http.Request, v consent.Visitor) {
+	c, ok := consent.GPCRefusal(h.gpcCategories).Choice(v)
 	if !ok || !isNavigation(r) {
 		return
 	}

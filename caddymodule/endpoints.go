@@ -67,7 +67,7 @@ func (h *Handler) serveChoice(w http.ResponseWriter, r *http.Request) error {
 	}
 	prev := h.visitorOf(r)
 	js := strings.Contains(r.Header.Get("Accept"), "application/json")
-	cc, err := consent.ParseChoice(r.PostForm, prev.Visitor, js, h.gpcCategories)
+	cc, err := consent.ParseChoice(r.PostForm, prev, js, h.gpcCategories)
 	if err != nil {
 		return caddyhttp.Error(http.StatusBadRequest, fmt.Errorf("cookie_consent: choice: %w", err))
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/consentgate/consentgate/consent"
 	"github.com/consentgate/consentgate/rewrite"
 )
 
@@ -33,7 +34,7 @@ type responseWriter struct {
 	*caddyhttp.ResponseWriterWrapper
 	h    *Handler
 	req  *http.Request
-	v    visitor
+	v    consent.Visitor
 	mode mode
 
 	status     int
@@ -55,12 +56,12 @@ func (w *responseWriter) WriteHeader(status int) {
 		return
 	}
 	hdr := w.Header()
-	filterLinkHeader(hdr, w.h.rewriting, w.v.allows)
+	filterLinkHeader(hdr, w.h.rewriting, w.v.Allows)
 	if status >= 100 && status < 200 && status != http.StatusSwitchingProtocols {
 		w.ResponseWriterWrapper.WriteHeader(status) // 103 Early Hints: Link filtered above
 		return
 	}
-	w.h.cookies.FilterSetCookie(hdr, w.v.Visitor, time.Now())
+	w.h.cookies.FilterSetCookie(hdr, w.v, time.Now())
 	w.status = status
 	if w.untyped(status, hdr) {
 		w.mode = sniffing
@@ -153,7 +154,7 @@ func (w *responseWriter) decide(status int, hdr http.Header) mode {
 		return unchanged
 	case strings.Contains(strings.ToLower(hdr.Get("Cache-Control")), "no-transform"):
 		hdr.Add("Vary", "Cookie")
-		if !w.v.grantsAll() {
+		if !w.v.GrantsAll() {
 			w.h.enforcePreConsentCSP(hdr, w.v)
 		}
 		if !bodiless {
@@ -171,7 +172,7 @@ func (w *responseWriter) decide(status int, hdr http.Header) mode {
 		return rewriting
 	case bodiless:
 		return headersOnly
-	case w.v.grantsAll():
+	case w.v.GrantsAll():
 		w.countPassThrough(reasonEncoding, "HTML in a content encoding the rewriter cannot decode sent unchanged to a visitor who consented to everything")
 		return passThrough
 	}
@@ -259,7 +260,7 @@ func (w *responseWriter) allowGuard(hdr http.Header) {
 	if w.kind != kindPage && w.kind != kindFrame {
 		return
 	}
-	if w.v.grantsAll() {
+	if w.v.GrantsAll() {
 		return // no guard
 	}
 	if nonce, _ := cspNonces(hdr); nonce != "" {

@@ -22,7 +22,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	v := h.visitorOf(r)
 	h.gpcChoice(w, r, v)
 	if h.ScrubRequestCookies {
-		h.cookies.ScrubCookieHeader(r.Header, v.Visitor)
+		h.cookies.ScrubCookieHeader(r.Header, v)
 	}
 	if isUpgrade(r) {
 		return next.ServeHTTP(w, r)
@@ -96,7 +96,7 @@ func (h *Handler) newRewriter(w *responseWriter, enc string) *rewrite.Rewriter {
 	head := func(rp rewrite.Page) []byte { return xml(h.rendered.Head(page(rp)), true) }
 	opts := rewrite.Options{
 		Catalogue: h.rewriting,
-		Allowed:   v.allows,
+		Allowed:   v.Allows,
 		Decode:    decoders[enc],
 		XML:       w.xml,
 		Placeholder: func(vd *trackers.Vendor, src, lang string) []byte {

@@ -10,21 +10,13 @@ import (
 	"github.com/consentgate/consentgate/trackers"
 )
 
-// visitor is consent.Visitor with the lower-case methods the response
-// path calls.
-type visitor struct{ consent.Visitor }
-
-func (v visitor) allows(c trackers.Category) bool { return v.Allows(c) }
-
-func (v visitor) grantsAll() bool { return v.GrantsAll() }
-
 // visitorOf reads the visitor's consent cookie and GPC signal.
-func (h *Handler) visitorOf(r *http.Request) visitor {
+func (h *Handler) visitorOf(r *http.Request) consent.Visitor {
 	var cookie string
 	if c, err := r.Cookie(consent.CookieName); err == nil {
 		cookie = c.Value
 	}
-	return visitor{consent.ReadVisitor(h.codec, h.policy, cookie, r.Header.Get("Sec-GPC") == "1", time.Now())}
+	return consent.ReadVisitor(h.codec, h.policy, cookie, r.Header.Get("Sec-GPC") == "1", time.Now())
 }
 
 // locale picks the banner language from the path, then the page's own lang.
@@ -41,7 +33,7 @@ func (h *Handler) locale(path, pageLang string) string {
 }
 
 // page builds the banner's view of a visitor.
-func (h *Handler) page(v visitor, locale, returnTo string) banner.Page {
+func (h *Handler) page(v consent.Visitor, locale, returnTo string) banner.Page {
 	t := h.texts[locale]
 	p := banner.Page{
 		Locale: locale, Text: t, Site: h.SiteName, Prefix: Prefix,
@@ -51,7 +43,7 @@ func (h *Handler) page(v visitor, locale, returnTo string) banner.Page {
 	if !v.Decided {
 		p.ConsentID = ""
 	}
-	if !v.grantsAll() {
+	if !v.GrantsAll() {
 		p.Guard = h.guardConfig
 	}
 	for _, c := range trackers.Categories {
