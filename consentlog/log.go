@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,8 +20,9 @@ import (
 
 // LogOptions tune a Log. Zero values take the defaults.
 type LogOptions struct {
-	// AppendTimeout bounds a direct store append before the record is
-	// spooled instead, so a hung database cannot hold up visitors. 2s.
+	// AppendTimeout bounds how long a record waits for the store, queueing
+	// behind other appends included, before it is spooled instead, so a
+	// hung or overloaded database cannot hold up visitors. 2s.
 	AppendTimeout time.Duration
 	// RetryMin and RetryMax bound the exponential backoff between replays
 	// of the spool: 500ms and 30s.
@@ -55,12 +57,25 @@ const downRepeat = time.Minute
 // Store, and when the store is unreachable it writes them to a local,
 // fsync'd spool and replays them, in order, once the store is back. Append
 // returns only after the record is either committed in the store or
-// durable in the spool.
+// durable in the spool, never both.
+//
+// Appends are group-committed: one writer goroutine takes every record
+// waiting (up to maxGroup) and appends them in one store transaction, so
+// concurrent visitors share one fsync instead of queueing for one each;
+// records that go to the spool at the same moment share one write and one
+// fsync too. A record waits for the store at most AppendTimeout from the
+// moment Append is called, queueing included: if its batch fails, or its
+// deadline passes while it waits, it is spooled with everything queued
+// behind it. So the longest a caller waits is about AppendTimeout plus
+// one spool fsync (plus the rest of a COMMIT under way at the deadline,
+// which is not cut short so that its outcome is known).
 //
 // While the spool holds anything, new records are spooled behind it rather
 // than appended directly, so a node's records reach the chain in the order
-// they were decided. Replay is idempotent (records carry their ID), so a
-// crash mid-replay at worst re-sends records the store then skips.
+// they were decided (Appends that overlap in time have no order). Replay
+// is idempotent (records carry their ID), so a crash mid-replay, or a
+// batch whose outcome was unknown and was spooled, at worst re-sends
+// records the store then skips.
 //
 // Use one Log per spool directory per process; across config reloads the
 // caller shares it (e.g. with a caddy.UsagePool) rather than opening a
@@ -73,9 +88,18 @@ type Log struct {
 	// succeeds; the Log then owns the store and closes it.
 	open func(context.Context) (Store, error)
 
-	mu       sync.RWMutex // RLock: direct appends; Lock: spool writes and mode changes
-	spooling bool
+	// queue carries each Append's record to the writer goroutine, the
+	// only one that appends directly or writes the spool.
+	queue chan *pending
+
+	// cmu admits Appends: Close sets closed under it, then waits for the
+	// admitted ones (inflight) before stopping the writer.
+	cmu      sync.RWMutex
 	closed   bool
+	inflight sync.WaitGroup
+
+	mu       sync.Mutex // guards spooling and spool: the writer's mode and spool writes, replay's switch back
+	spooling bool
 	spool    *os.File // append handle, opened lazily
 
 	kick chan struct{}
@@ -93,7 +117,18 @@ const (
 	spoolName  = "spool.jsonl"
 	offsetName = "spool.offset" // bytes of spool.jsonl already replayed
 	batchSize  = 100
+	// maxGroup bounds the records of one direct store transaction: enough
+	// to absorb a burst, few enough that a batch commits well within
+	// AppendTimeout.
+	maxGroup = 256
 )
+
+// pending is one Append waiting for the writer.
+type pending struct {
+	rec      Record
+	deadline time.Time  // Append's call time + AppendTimeout
+	done     chan error // buffered: the writer never waits for the caller
+}
 
 // ErrClosed is returned by Append after Close.
 var ErrClosed = errors.New("consentlog: log closed")
@@ -155,7 +190,8 @@ func newLog(store *liveStore, open func(context.Context) (Store, error), dir str
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
-	l := &Log{store: store, open: open, opts: opts, dir: dir, kick: make(chan struct{}, 1), stop: make(chan struct{})}
+	l := &Log{store: store, open: open, opts: opts, dir: dir, queue: make(chan *pending, maxGroup),
+		kick: make(chan struct{}, 1), stop: make(chan struct{})}
 	pending, err := l.repairSpool()
 	if err != nil {
 		return nil, err
@@ -168,7 +204,8 @@ func newLog(store *liveStore, open func(context.Context) (Store, error), dir str
 	} else {
 		l.notify()
 	}
-	l.wg.Add(1)
+	l.wg.Add(2)
+	go l.writer()
 	go l.replayLoop()
 	if l.spooling {
 		l.wake()
@@ -289,48 +326,125 @@ func (l *Log) report(err error) {
 // happens next; the IP is truncated and the User-Agent reduced before the
 // record goes anywhere. It returns an error only for an invalid input
 // (ErrInvalid), after Close, or when the spool itself cannot be written.
+// ctx is not used to give up: a visitor who leaves mid-request must not
+// lose their record, and the wait is bounded by AppendTimeout anyway.
 func (l *Log) Append(ctx context.Context, in Input) (Record, error) {
 	rec := NewRecord(in, time.Now())
 	if err := validate(rec); err != nil {
 		return Record{}, err
 	}
-	l.mu.RLock()
+	l.cmu.RLock()
 	if l.closed {
-		l.mu.RUnlock()
+		l.cmu.RUnlock()
 		return Record{}, ErrClosed
 	}
-	if !l.spooling {
-		// Not the caller's cancellation: a visitor who leaves mid-request
-		// must not lose their record.
-		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.opts.AppendTimeout)
-		err := l.store.Append(actx, rec)
-		cancel()
-		l.mu.RUnlock()
-		if err == nil {
-			return rec, nil
-		}
-		err = fmt.Errorf("consentlog: store append failed, spooling %s: %w", rec.ID, err)
-		l.report(err)
-		l.storeDown(err)
-	} else {
-		l.mu.RUnlock()
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return Record{}, ErrClosed
-	}
-	if err := l.writeSpool(rec); err != nil {
+	l.inflight.Add(1)
+	l.cmu.RUnlock()
+	defer l.inflight.Done()
+	p := &pending{rec: rec, deadline: time.Now().Add(l.opts.AppendTimeout), done: make(chan error, 1)}
+	l.queue <- p // the writer runs until every admitted Append is answered
+	if err := <-p.done; err != nil {
 		return Record{}, err
 	}
-	l.spooledDelta(1)
-	l.spooling = true
-	l.wake()
 	return rec, nil
 }
 
-// writeSpool appends one JSON line and fsyncs it. Caller holds mu.
-func (l *Log) writeSpool(rec Record) error {
+// writer commits the queue in groups until Close, which stops it only
+// once the queue is empty.
+func (l *Log) writer() {
+	defer l.wg.Done()
+	var group []*pending
+	for {
+		select {
+		case p := <-l.queue:
+			group = l.gather(append(group[:0], p), maxGroup)
+		case <-l.stop:
+			return
+		}
+		l.commit(group)
+		clear(group[:cap(group)]) // let the answered records go, commit's extras too
+	}
+}
+
+// gather adds what is waiting in the queue to group, up to limit records.
+func (l *Log) gather(group []*pending, limit int) []*pending {
+	for len(group) < limit {
+		select {
+		case p := <-l.queue:
+			group = append(group, p)
+		default:
+			return group
+		}
+	}
+	return group
+}
+
+// commit appends group to the store in one transaction, or spools it, and
+// answers each caller.
+func (l *Log) commit(group []*pending) {
+	l.mu.Lock()
+	spooling := l.spooling
+	l.mu.Unlock()
+	if !spooling {
+		err := l.storeGroup(group)
+		if err == nil {
+			for _, p := range group {
+				p.done <- nil
+			}
+			return
+		}
+		err = fmt.Errorf("consentlog: store append failed, spooling %d records: %w", len(group), err)
+		l.report(err)
+		l.storeDown(err)
+	}
+	// Everything queued shares the spool's write and fsync (a spool line
+	// is cheap, unlike a transaction's inserts): after a failure, what
+	// queued behind the group has its deadline near too, and may not
+	// overtake it.
+	group = l.gather(group, math.MaxInt)
+	recs := make([]Record, len(group))
+	for i, p := range group {
+		recs[i] = p.rec
+	}
+	l.mu.Lock()
+	err := l.writeSpool(recs)
+	if err == nil {
+		l.spooling = true
+	}
+	l.mu.Unlock()
+	if err == nil {
+		l.spooledDelta(len(recs))
+		l.wake()
+	}
+	for _, p := range group {
+		p.done <- err
+	}
+}
+
+// storeGroup appends the group's records in one store transaction, bounded
+// by the earliest deadline among them.
+func (l *Log) storeGroup(group []*pending) error {
+	deadline := group[0].deadline
+	recs := make([]Record, len(group))
+	for i, p := range group {
+		recs[i] = p.rec
+		if p.deadline.Before(deadline) {
+			deadline = p.deadline
+		}
+	}
+	if !time.Now().Before(deadline) {
+		return fmt.Errorf("waited %v behind other appends: %w", l.opts.AppendTimeout, context.DeadlineExceeded)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	return l.store.Append(ctx, recs...)
+}
+
+// writeSpool appends one JSON line per record in one write and fsyncs
+// once. A failed write is cut off again, so that no caller told of the
+// failure has a record replayed later, and the next write starts on a
+// line of its own. Caller holds mu.
+func (l *Log) writeSpool(recs []Record) error {
 	path := filepath.Join(l.dir, spoolName)
 	if l.spool == nil {
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
@@ -344,17 +458,27 @@ func (l *Log) writeSpool(rec Record) error {
 		}
 		l.spool = f
 	}
-	line, err := json.Marshal(rec)
+	var buf []byte
+	for _, rec := range recs {
+		line, err := json.Marshal(rec)
+		if err != nil {
+			return fmt.Errorf("consentlog: encode %s: %w", rec.ID, err)
+		}
+		buf = append(append(buf, line...), '\n')
+	}
+	fi, err := l.spool.Stat()
 	if err != nil {
-		return fmt.Errorf("consentlog: encode %s: %w", rec.ID, err)
+		return fmt.Errorf("consentlog: stat spool %s: %w", path, err)
 	}
-	if _, err := l.spool.Write(append(line, '\n')); err != nil {
-		return fmt.Errorf("consentlog: write spool %s: %w", path, err)
+	if _, err = l.spool.Write(buf); err != nil {
+		err = fmt.Errorf("consentlog: write spool %s: %w", path, err)
+	} else if err = l.spool.Sync(); err != nil {
+		err = fmt.Errorf("consentlog: sync spool %s: %w", path, err)
 	}
-	if err := l.spool.Sync(); err != nil {
-		return fmt.Errorf("consentlog: sync spool %s: %w", path, err)
+	if err != nil {
+		_ = l.spool.Truncate(fi.Size())
 	}
-	return nil
+	return err
 }
 
 // replayLoop opens the store if OpenLog could not, and replays the spool,
@@ -376,10 +500,7 @@ func (l *Log) replayLoop() {
 			}
 		case <-timer.C:
 		}
-		l.mu.RLock()
-		spooling := l.spooling
-		l.mu.RUnlock()
-		if !spooling {
+		if !l.Pending() {
 			timer.Reset(l.opts.RetryMax)
 			continue
 		}
@@ -517,8 +638,8 @@ func (l *Log) finish(off int64) error {
 
 // Pending reports whether records are waiting in the spool.
 func (l *Log) Pending() bool {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	return l.spooling
 }
 
@@ -538,26 +659,27 @@ func (l *Log) Flush(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the background replay, and closes the store if OpenLog
-// opened it. Records still spooled stay on disk and are replayed by the
-// next Log on the same directory.
+// Close waits for the Appends under way (each is answered within about
+// AppendTimeout), refuses later ones, stops the background replay, and
+// closes the store if OpenLog opened it. Records still spooled stay on
+// disk and are replayed by the next Log on the same directory.
 func (l *Log) Close() error {
-	l.mu.Lock()
+	l.cmu.Lock()
 	if l.closed {
-		l.mu.Unlock()
+		l.cmu.Unlock()
 		return nil
 	}
 	l.closed = true
+	l.cmu.Unlock()
+	l.inflight.Wait()
 	close(l.stop)
+	l.wg.Wait()
 	var err error
 	if l.spool != nil {
-		err = l.spool.Close()
+		if err = l.spool.Close(); err != nil {
+			err = fmt.Errorf("consentlog: close spool: %w", err)
+		}
 		l.spool = nil
-	}
-	l.mu.Unlock()
-	l.wg.Wait()
-	if err != nil {
-		err = fmt.Errorf("consentlog: close spool: %w", err)
 	}
 	if l.open != nil {
 		if cerr := l.store.close(); err == nil {
