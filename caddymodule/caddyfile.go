@@ -179,5 +179,3 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	}
 	return nil
 }
-
-var _ caddyfile.Unmarshaler = (*Handler)(nil)

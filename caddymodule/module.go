@@ -1,7 +1,8 @@
 // Package caddymodule is the Caddy glue for consentgate: the
-// http.handlers.cookie_consent handler. It wires the catalogue, the consent
-// cookie, the rewriter and the banner together and holds no logic of its own
-// beyond HTTP.
+// http.handlers.cookie_consent handler. It reads the request, asks consent
+// (the visitor, their choice), cookiepolicy (their cookies), rewrite (the
+// page) and banner (what is inserted), and sends the answer; the decisions
+// themselves live in those packages, which know nothing of Caddy.
 package caddymodule
 
 import (
@@ -11,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"slices"
@@ -18,6 +20,7 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
@@ -420,5 +423,9 @@ func (h *Handler) derivePolicyVersion() string {
 var (
 	_ caddy.Provisioner           = (*Handler)(nil)
 	_ caddy.Validator             = (*Handler)(nil)
+	_ caddy.CleanerUpper          = (*Handler)(nil)
 	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
+	_ caddyfile.Unmarshaler       = (*Handler)(nil)
+	_ http.ResponseWriter         = (*responseWriter)(nil)
+	_ io.ReaderFrom               = (*responseWriter)(nil)
 )

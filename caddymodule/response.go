@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,8 +12,10 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/consentgate/consentgate/banner"
 	"github.com/consentgate/consentgate/consent"
 	"github.com/consentgate/consentgate/rewrite"
+	"github.com/consentgate/consentgate/trackers"
 )
 
 // mode is what the wrapper does with a response, decided once in WriteHeader.
@@ -68,6 +71,67 @@ func (w *responseWriter) WriteHeader(status int) {
 		return
 	}
 	w.start(hdr)
+}
+
+// newRewriter builds the rewriter for one HTML response in content encoding enc.
+func (h *Handler) newRewriter(w *responseWriter, enc string) *rewrite.Rewriter {
+	v, r := w.v, w.req
+	returnTo := originalURI(r)
+	nonce, styleNonce := cspNonces(w.Header())
+	// A nonce in the header wins; one in a <meta> policy is the rewriter's
+	// to find before it inserts anything.
+	page := func(rp rewrite.Page) banner.Page {
+		p := h.page(v, h.locale(r.URL.Path, rp.Lang), returnTo)
+		p.Nonce, p.StyleNonce = cmp.Or(nonce, rp.ScriptNonce), cmp.Or(styleNonce, rp.StyleNonce)
+		p.XML = w.xml
+		return p
+	}
+	xml := func(b []byte, inHead bool) []byte {
+		if w.xml {
+			return banner.XHTML(b, inHead)
+		}
+		return b
+	}
+	head := func(rp rewrite.Page) []byte { return xml(h.rendered.Head(page(rp)), true) }
+	opts := rewrite.Options{
+		Catalogue: h.rewriting,
+		Allowed:   v.Allows,
+		Decode:    decoders[enc],
+		XML:       w.xml,
+		Placeholder: func(vd *trackers.Vendor, src, lang string) []byte {
+			return h.placeholder(page(rewrite.Page{Lang: lang}), vd, src)
+		},
+	}
+	// What is inserted depends on what the response is: only a page the
+	// visitor navigated to gets a banner; a fragment gets nothing, or a
+	// page swapping it in would show two; an SVG gets no HTML at all.
+	switch w.kind {
+	case kindPage:
+		opts.SniffDocument = !saysNavigation(r)
+		opts.HeadInject, opts.FrameInject = head, head
+		opts.BodyInject = func(rp rewrite.Page) []byte { return xml(h.rendered.Body(page(rp)), false) }
+	case kindFrame:
+		opts.HeadInject, opts.FrameInject = head, head
+	}
+	debug := h.logger.Core().Enabled(zap.DebugLevel)
+	opts.OnNeutralise = func(vd *trackers.Vendor) {
+		metrics.neutralised.WithLabelValues(vd.ID).Inc()
+		if debug {
+			w.neutralised = append(w.neutralised, vd.ID)
+		}
+	}
+	return rewrite.New(bodyWriter{w}, opts)
+}
+
+// placeholder is the document a held-back frame shows instead.
+func (h *Handler) placeholder(p banner.Page, v *trackers.Vendor, src string) []byte {
+	e := banner.Embed{Page: p, Provider: v.Name, Link: banner.ProviderLink(src)}
+	for _, c := range p.Categories {
+		if c.ID == string(v.Category) {
+			e.Category = c
+		}
+	}
+	return h.rendered.Placeholder(e)
 }
 
 // untyped reports whether the response has a body and no Content-Type
@@ -421,8 +485,3 @@ func (b bodyWriter) Write(p []byte) (int, error) {
 
 // writerOnly hides ReadFrom so io.Copy uses Write.
 type writerOnly struct{ io.Writer }
-
-var (
-	_ http.ResponseWriter = (*responseWriter)(nil)
-	_ io.ReaderFrom       = (*responseWriter)(nil)
-)

@@ -177,5 +177,3 @@ func clientIP(r *http.Request) string {
 	}
 	return r.RemoteAddr
 }
-
-var _ caddy.CleanerUpper = (*Handler)(nil)
