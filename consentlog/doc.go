@@ -20,10 +20,12 @@
 // /24, IPv6 to /48), reduces the User-Agent to a family (BrowserFamily) and
 // drops the query string (StripQuery) before the record goes anywhere;
 // Store.Append applies the same rules again, so no caller can store a full
-// address or a query. If the store fails or takes longer than
-// LogOptions.AppendTimeout, the record is written to spool.jsonl in the
-// spool directory (one JSON line, fsync'd) and replayed in order by a
-// background goroutine with exponential backoff; chain position and hashes
+// address or a query. Appends are group-committed: one writer puts every
+// record waiting into one transaction. Records that fail or outwait
+// LogOptions.AppendTimeout (queueing included) go to spool.jsonl in the
+// spool directory, those of the same moment in one write and one fsync, so
+// Append waits at most about AppendTimeout plus one spool fsync; they are
+// replayed in order by a background goroutine with exponential backoff; chain position and hashes
 // are computed when the store inserts it. One Log per spool directory per
 // process: across Caddy config reloads, share it (caddy.UsagePool) rather
 // than opening a second one on the same directory.
