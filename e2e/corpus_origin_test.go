@@ -106,6 +106,10 @@ func (o *corpusOrigin) serve(w http.ResponseWriter, r *http.Request) {
 				w.Header().Del("Link")
 				continue
 			}
+			if strings.EqualFold(k, "Content-Type") {
+				w.Header().Set(k, v) // replaces the default: two fields would be a page with two types
+				continue
+			}
 			w.Header().Add(k, v)
 		}
 	}
