@@ -52,26 +52,46 @@ type sqlExecer interface {
 	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 }
 
-type sqlConn struct{ c *sql.Conn }
-
-func (s sqlConn) exec(ctx context.Context, q string, args ...any) (int64, error) {
-	return sqlExec(ctx, s.c, q, args...)
+// sqlConn is one SQLite transaction's connection. A statement executed
+// more than once in it (the INSERT of a group-committed batch) is prepared
+// once: the driver would otherwise parse it again for every record.
+type sqlConn struct {
+	c     *sql.Conn
+	stmts map[string]*sql.Stmt
 }
 
-func (s sqlConn) query(ctx context.Context, q string, args ...any) (rows, error) {
-	return sqlQuery(ctx, s.c, q, args...)
-}
-
-func (s sqlConn) queryRow(ctx context.Context, q string, args ...any) scanner {
-	return s.c.QueryRowContext(ctx, q, args...)
-}
-
-func sqlExec(ctx context.Context, e sqlExecer, q string, args ...any) (int64, error) {
-	res, err := e.ExecContext(ctx, q, args...)
+func (s *sqlConn) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	st, ok := s.stmts[q]
+	if !ok {
+		var err error
+		if st, err = s.c.PrepareContext(ctx, q); err != nil {
+			return 0, err
+		}
+		if s.stmts == nil {
+			s.stmts = map[string]*sql.Stmt{}
+		}
+		s.stmts[q] = st
+	}
+	res, err := st.ExecContext(ctx, args...)
 	if err != nil {
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+func (s *sqlConn) query(ctx context.Context, q string, args ...any) (rows, error) {
+	return sqlQuery(ctx, s.c, q, args...)
+}
+
+func (s *sqlConn) queryRow(ctx context.Context, q string, args ...any) scanner {
+	return s.c.QueryRowContext(ctx, q, args...)
+}
+
+// close releases the prepared statements; the transaction has ended.
+func (s *sqlConn) close() {
+	for _, st := range s.stmts {
+		st.Close()
+	}
 }
 
 func sqlQuery(ctx context.Context, e sqlExecer, q string, args ...any) (rows, error) {

@@ -297,17 +297,20 @@ func tx(ctx context.Context, db *sql.DB, write bool, fn func(querier) error) err
 		}
 		begin = "BEGIN IMMEDIATE"
 	}
+	sc := &sqlConn{c: c}
 	if _, err = c.ExecContext(ctx, begin); err == nil {
-		if err = fn(sqlConn{c}); err == nil {
+		if err = fn(sc); err == nil {
 			// The work is done: COMMIT is not cancelled, so that a commit
 			// that succeeds is never reported as failed (the driver answers
 			// ctx.Err() if the context ends while a statement runs, even one
 			// that completed), which would spool a record already stored.
 			if _, err = c.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err == nil {
+				sc.close()
 				return c.Close()
 			}
 		}
 	}
+	sc.close()
 	endTx(c)
 	return err
 }
