@@ -156,6 +156,8 @@ func fromBits(b uint64) []trackers.Category {
 
 // Policy decides how long a stored choice lasts and which version is current.
 type Policy struct {
+	// Version goes into the cookie between dots, so it must have none:
+	// a cookie with one would never decode (the derived version is hex).
 	Version      string
 	AcceptMaxAge time.Duration // default 12 months
 	RejectMaxAge time.Duration // default 6 months
