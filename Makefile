@@ -53,7 +53,7 @@ deps:
 # the package's testdata/fuzz/<target>/.
 FUZZTIME ?= 2m
 FUZZ_TARGETS := ./rewrite:FuzzRewrite ./consent:FuzzDecode \
-	./caddymodule:FuzzCSPReport ./consent:FuzzParseChoice ./consent:FuzzSafeReturn
+	./cspreport:FuzzCSPReport ./consent:FuzzParseChoice ./consent:FuzzSafeReturn
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; \

@@ -3,11 +3,15 @@ package caddymodule
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
 
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
 	"github.com/consentgate/consentgate/consent"
+	"github.com/consentgate/consentgate/cspreport"
 	"github.com/consentgate/consentgate/rewrite"
 	"github.com/consentgate/consentgate/trackers"
 )
@@ -141,4 +145,43 @@ func withInlineHash(policy, source string) (string, bool) {
 		return strings.Join(dirs, ";"), true
 	}
 	return policy, false
+}
+
+// cspReports counts the violations reported to every handler. It is
+// process-wide, like the metrics: a reload neither forgets nor re-announces
+// hosts.
+var cspReports = cspreport.NewCounts(countCSPViolation)
+
+// countCSPViolation is the metric of one violation counted.
+func countCSPViolation(host string) {
+	metrics.cspViolation.WithLabelValues(boundedHost(host)).Inc()
+}
+
+// serveCSPReport counts what the pre-consent policy caught. It exists only
+// with pre_consent_csp. Reports are fire-and-forget for the browser, so
+// every accepted or rate-limited report is answered 204, and nothing of a
+// report is ever sent back.
+func (h *Handler) serveCSPReport(w http.ResponseWriter, r *http.Request) error {
+	if h.PreConsentCSP == "" {
+		return caddyhttp.Error(http.StatusNotFound, fmt.Errorf("cookie_consent: no endpoint %q without pre_consent_csp", "csp-report"))
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return caddyhttp.Error(http.StatusMethodNotAllowed, fmt.Errorf("cookie_consent: csp-report: method %s", r.Method))
+	}
+	if !cspReports.Allow(h.logger, clientIP(r)) {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, cspreport.MaxBody))
+	if err != nil {
+		return caddyhttp.Error(http.StatusRequestEntityTooLarge, fmt.Errorf("cookie_consent: csp-report: %w", err))
+	}
+	vs, err := cspreport.Parse(body)
+	if err != nil {
+		return caddyhttp.Error(http.StatusBadRequest, fmt.Errorf("cookie_consent: csp-report: %w", err))
+	}
+	cspReports.Add(h.logger, vs)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/consentgate/consentgate/consent"
 	"github.com/consentgate/consentgate/consentlog"
+	"github.com/consentgate/consentgate/internal/ratelimit"
 )
 
 // choice is one decision about to be recorded: what was chosen, and where.
@@ -58,7 +59,7 @@ func (h *Handler) gpcChoice(w http.ResponseWriter, r *http.Request, v consent.Vi
 		return
 	}
 	ip := clientIP(r)
-	if ok, started := gpcRecords.take(ip); !ok {
+	if ok, started := gpcRecords.Take(ip, time.Now()); !ok {
 		if started {
 			h.logger.Info("GPC refusals from one client network are honoured but not recorded for now: too many without a consent cookie",
 				zap.String("client_network", consentlog.TruncateIP(ip)))
@@ -74,7 +75,7 @@ const (
 	gpcPerHour = 10
 )
 
-var gpcRecords = newRateLimiter(gpcPerHour/3600.0, gpcBurst, 4096)
+var gpcRecords = ratelimit.New(gpcPerHour/3600.0, gpcBurst, 4096)
 
 // isNavigation reports whether r loads a page, not an asset: only a page
 // view may record a choice made by a browser signal.

@@ -1,9 +1,8 @@
-package caddymodule
+package cspreport
 
 import (
+	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +11,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 )
 
-func TestParseCSPReports(t *testing.T) {
+func TestParse(t *testing.T) {
 	for _, tc := range []struct {
 		name, body string
 		want       []cspKey
@@ -32,7 +31,7 @@ func TestParseCSPReports(t *testing.T) {
 		{"not json", `<script>alert(1)</script>`, nil},
 		{"null report", `{"csp-report":null}`, nil},
 	} {
-		vs, err := parseCSPReports([]byte(tc.body))
+		vs, err := Parse([]byte(tc.body))
 		if (err != nil) != (tc.want == nil) {
 			t.Errorf("%s: error %v, want %v", tc.name, err, tc.want)
 			continue
@@ -62,7 +61,7 @@ func FuzzCSPReport(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		vs, err := parseCSPReports(body)
+		vs, err := Parse(body)
 		if err != nil {
 			return
 		}
@@ -85,34 +84,49 @@ func FuzzCSPReport(f *testing.F) {
 	})
 }
 
-// cspTestHandler has a logger the test reads and a fresh, process-wide
-// report table with a clock that moves 100 ms per report.
-func cspTestHandler(t *testing.T, mode string) (*Handler, *observer.ObservedLogs) {
+// testTable is a fresh table with a logger the test reads and a clock that
+// moves 100 ms per report counted.
+type testTable struct {
+	*Counts
+	log        *zap.Logger
+	logs       *observer.ObservedLogs
+	clock      time.Time
+	violations int // calls of the onViolation hook
+}
+
+func newTestTable() *testTable {
 	core, logs := observer.New(zap.DebugLevel)
-	saved := cspReports
-	t.Cleanup(func() { cspReports = saved })
-	cspReports = newCSPCounts()
-	clock := time.Unix(1e9, 0)
-	tick := func() time.Time { clock = clock.Add(100 * time.Millisecond); return clock }
-	cspReports.now, cspReports.limiter.now = tick, func() time.Time { return clock }
-	return &Handler{PreConsentCSP: mode, logger: zap.New(core)}, logs
+	tt := &testTable{log: zap.New(core), logs: logs, clock: time.Unix(1e9, 0)}
+	tt.Counts = NewCounts(func(string) { tt.violations++ })
+	tt.now = func() time.Time { return tt.clock }
+	return tt
 }
 
-func postCSPReport(h *Handler, ip, body string) *httptest.ResponseRecorder {
-	r := httptest.NewRequest(http.MethodPost, "/_consent/csp-report", strings.NewReader(body))
-	r.RemoteAddr = ip + ":40000"
-	r.Header.Set("Content-Type", "application/csp-report")
-	w := httptest.NewRecorder()
-	if err := h.serveCSPReport(w, r); err != nil {
-		w.Code = 0
+var errTooLarge = errors.New("over MaxBody")
+
+// post does with one post what the endpoint does: ration it, refuse it
+// over MaxBody, parse it and count it. accepted is false for a post the
+// limiter refused, which the endpoint answers 204 like a counted one.
+func (tt *testTable) post(ip, body string) (accepted bool, err error) {
+	if !tt.Allow(tt.log, ip+":40000") {
+		return false, nil
 	}
-	return w
+	if len(body) > MaxBody {
+		return false, errTooLarge
+	}
+	vs, err := Parse([]byte(body))
+	if err != nil {
+		return false, err
+	}
+	tt.clock = tt.clock.Add(100 * time.Millisecond)
+	tt.Add(tt.log, vs)
+	return true, nil
 }
 
-// TestCSPReportFloodIsCountedNotLogged: 10,000 reports of 15 KB, from one
+// TestFloodIsCountedNotLogged: 10,000 reports of 15 KB, from one
 // client or from 10,000 networks naming 10,000 hosts, give a bounded
 // number of log lines, none of which carries the report's bytes.
-func TestCSPReportFloodIsCountedNotLogged(t *testing.T) {
+func TestFloodIsCountedNotLogged(t *testing.T) {
 	const payload = `<script>alert(1)</script>`
 	pad := strings.Repeat("A", 7<<10) // twice in a report: 15 KB
 	for _, tc := range []struct {
@@ -125,70 +139,56 @@ func TestCSPReportFloodIsCountedNotLogged(t *testing.T) {
 			func(i int) string { return fmt.Sprintf("h%d.evil.example", i) }, maxCSPLogged + 1 + 20},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h, logs := cspTestHandler(t, cspEnforce)
+			tt := newTestTable()
 			accepted := 0
 			for i := range 10000 {
 				body := fmt.Sprintf(`{"csp-report":{"document-uri":"https://site.example/p?%s%s","blocked-uri":"https://%s/x.js?%s%s","violated-directive":"script-src-elem %s"}}`,
 					pad, payload, tc.host(i), pad, payload, payload)
-				w := postCSPReport(h, tc.ip(i), body)
-				if w.Code != http.StatusNoContent || w.Body.Len() != 0 {
-					t.Fatalf("report %d: status %d, %d body bytes; want 204 and nothing", i, w.Code, w.Body.Len())
+				ok, err := tt.post(tc.ip(i), body)
+				if err != nil {
+					t.Fatalf("report %d (%d bytes): %v; want it counted or dropped, so answered 204", i, len(body), err)
 				}
-				if cspReports.dropped == uint64(i-accepted) {
+				if ok {
 					accepted++
 				}
+				if tt.dropped != uint64(i+1-accepted) {
+					t.Fatalf("report %d: %d dropped, %d accepted", i, tt.dropped, accepted)
+				}
 			}
-			n := logs.Len()
+			n := tt.logs.Len()
 			if n > tc.maxLines {
 				t.Errorf("%d log lines for 10,000 reports, want at most %d", n, tc.maxLines)
 			}
 			if n == 0 {
 				t.Error("nothing logged: the first blocked host must be announced")
 			}
-			for _, e := range logs.All() {
+			for _, e := range tt.logs.All() {
 				line := fmt.Sprint(e.Message, e.ContextMap())
 				if strings.Contains(line, "AAAA") || strings.Contains(line, "<") || strings.Contains(line, "alert") {
 					t.Fatalf("report content reached the log: %.300s", line)
 				}
 			}
-			if len(cspReports.counts) > maxCSPEntries {
-				t.Errorf("%d counted pairs, cap %d", len(cspReports.counts), maxCSPEntries)
+			if len(tt.counts) > maxCSPEntries {
+				t.Errorf("%d counted pairs, cap %d", len(tt.counts), maxCSPEntries)
 			}
-			t.Logf("%d log lines, %d reports accepted, %d dropped, %d pairs, %d other", n, accepted, cspReports.dropped, len(cspReports.counts), cspReports.other)
+			if tt.violations != accepted {
+				t.Errorf("onViolation called %d times for %d reports counted", tt.violations, accepted)
+			}
+			t.Logf("%d log lines, %d reports accepted, %d dropped, %d pairs, %d other", n, accepted, tt.dropped, len(tt.counts), tt.other)
 		})
 	}
 }
 
-func TestCSPReportRefusals(t *testing.T) {
-	report := `{"csp-report":{"document-uri":"https://site.example/","blocked-uri":"https://www.google-analytics.com/a.js"}}`
-	h, _ := cspTestHandler(t, cspReportOnly)
-	for _, tc := range []struct {
-		name, body string
-		want       int
-	}{
-		{"report", report, http.StatusNoContent},
-		{"over 16 KB", `{"csp-report":{"blocked-uri":"` + strings.Repeat("a", 17<<10) + `"}}`, 0},
-		{"not a report", `{"not":"a report"}`, 0},
-	} {
-		if w := postCSPReport(h, "192.0.2.1", tc.body); w.Code != tc.want {
-			t.Errorf("%s: status %d, want %d (0: an error for handle_errors)", tc.name, w.Code, tc.want)
+// TestSummary: reports are summed into one line a minute.
+func TestSummary(t *testing.T) {
+	tt := newTestTable()
+	for i := range 1300 { // 130 s of reports, 10 networks
+		if _, err := tt.post(fmt.Sprintf("198.51.%d.1", i%10), `{"csp-report":{"document-uri":"https://site.example/p","blocked-uri":"https://static.hotjar.com/c.js"}}`); err != nil {
+			t.Fatal(err)
 		}
 	}
-	h.PreConsentCSP = ""
-	r := httptest.NewRequest(http.MethodPost, "/_consent/csp-report", strings.NewReader(report))
-	if err := h.serveCSPReport(httptest.NewRecorder(), r); err == nil || !strings.Contains(err.Error(), "without pre_consent_csp") {
-		t.Errorf("without pre_consent_csp: %v, want a 404", err)
-	}
-}
-
-// TestCSPReportSummary: reports are summed into one line a minute.
-func TestCSPReportSummary(t *testing.T) {
-	h, logs := cspTestHandler(t, cspEnforce)
-	for i := range 1300 { // 130 s of reports, 10 networks
-		postCSPReport(h, fmt.Sprintf("198.51.%d.1", i%10), `{"csp-report":{"document-uri":"https://site.example/p","blocked-uri":"https://static.hotjar.com/c.js"}}`)
-	}
 	var summaries, announcements int
-	for _, e := range logs.All() {
+	for _, e := range tt.logs.All() {
 		switch {
 		case strings.HasPrefix(e.Message, "pre-consent CSP violations counted"):
 			summaries++
@@ -200,6 +200,6 @@ func TestCSPReportSummary(t *testing.T) {
 		}
 	}
 	if summaries != 2 || announcements != 1 {
-		t.Errorf("%d summaries and %d announcements in %d lines, want 2 and 1", summaries, announcements, logs.Len())
+		t.Errorf("%d summaries and %d announcements in %d lines, want 2 and 1", summaries, announcements, tt.logs.Len())
 	}
 }

@@ -1,4 +1,7 @@
-package caddymodule
+// Package ratelimit rations requests per client network in bounded memory:
+// the CSP report endpoint and GPC refusal records use it so that a flood
+// from one network, or from many, costs a fixed amount of work and memory.
+package ratelimit
 
 import (
 	"sync"
@@ -7,15 +10,14 @@ import (
 	"github.com/consentgate/consentgate/consentlog"
 )
 
-// rateLimiter is a token bucket per client network (IPv4 /24, IPv6 /48, as
+// Limiter is a token bucket per client network (IPv4 /24, IPv6 /48, as
 // consent records truncate them), bounded in the networks it tracks: when
 // the table is full, idle buckets are dropped, and until room is made every
 // new network shares one overflow bucket. A flood of addresses therefore
 // costs a fixed amount of memory and cannot buy itself fresh tokens.
-type rateLimiter struct {
+type Limiter struct {
 	perSecond, burst float64
 	maxClients       int
-	now              func() time.Time
 
 	mu        sync.Mutex
 	clients   map[string]*bucket
@@ -28,18 +30,20 @@ type bucket struct {
 	dropping bool // the last take was refused
 }
 
-func newRateLimiter(perSecond, burst float64, maxClients int) *rateLimiter {
-	return &rateLimiter{perSecond: perSecond, burst: burst, maxClients: maxClients, now: time.Now, clients: map[string]*bucket{}}
+// New returns a limiter that lets each client network take burst tokens at
+// once, refilled at perSecond, and tracks at most maxClients networks.
+func New(perSecond, burst float64, maxClients int) *Limiter {
+	return &Limiter{perSecond: perSecond, burst: burst, maxClients: maxClients, clients: map[string]*bucket{}}
 }
 
-// take spends a token of the client at addr (an IP, with or without port).
+// Take spends a token of the client at addr (an IP, with or without port)
+// at time now, which the caller passes so that tests need no clock hook.
 // started is true on the first refusal after a take that succeeded, so a
 // caller can log once when it starts dropping a client.
-func (l *rateLimiter) take(addr string) (ok, started bool) {
+func (l *Limiter) Take(addr string, now time.Time) (ok, started bool) {
 	key := consentlog.TruncateIP(addr)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.now()
 	b := l.clients[key]
 	if b == nil {
 		if len(l.clients) >= l.maxClients {
@@ -69,7 +73,7 @@ func (l *rateLimiter) take(addr string) (ok, started bool) {
 // sweep drops the buckets that have refilled (their clients have been idle),
 // at most once a second so that a full table of busy clients is not
 // rescanned on every request.
-func (l *rateLimiter) sweep(now time.Time) {
+func (l *Limiter) sweep(now time.Time) {
 	if now.Sub(l.lastSweep) < time.Second {
 		return
 	}

@@ -1,4 +1,10 @@
-package caddymodule
+// Package cspreport reads the violation reports browsers send under the
+// pre-consent Content-Security-Policy and counts them in bounded memory:
+// violations by (blocked host, page) in a capped table, one log line per new
+// host, at most one summary a minute, and reports rationed per client
+// network. Nothing of a report reaches a log but its host, path and
+// directive name, each checked to be short printable ASCII.
+package cspreport
 
 import (
 	"bytes"
@@ -6,47 +12,47 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
 	"github.com/consentgate/consentgate/consentlog"
+	"github.com/consentgate/consentgate/internal/ratelimit"
 )
 
 // Bounds of the CSP report endpoint. Real reports are well under 2 KB and a
 // page sends a few per load, so these bind only a flood.
 const (
-	maxCSPReport     = 16 << 10 // bytes in one post
-	maxCSPPerPost    = 32       // violations read from one Reporting API post
-	maxCSPEntries    = 1000     // (host, page) pairs counted; the rest count as "other"
-	maxCSPLogged     = 100      // hosts announced with a log line of their own
+	// MaxBody caps the bytes of one post; the endpoint refuses a larger one.
+	MaxBody          = 16 << 10
+	maxCSPPerPost    = 32   // violations read from one Reporting API post
+	maxCSPEntries    = 1000 // (host, page) pairs counted; the rest count as "other"
+	maxCSPLogged     = 100  // hosts announced with a log line of their own
 	cspSummaryEvery  = time.Minute
 	cspSummaryTop    = 10
 	cspReportsPerSec = 1  // per client network, after
 	cspReportBurst   = 30 // a page load's worth
 )
 
-// cspViolation is one report as the browser sent it.
-type cspViolation struct {
+// Violation is one report as the browser sent it.
+type Violation struct {
 	Blocked, Document, Directive string
 }
 
-var errNotCSPReport = errors.New("not a CSP violation report")
+// ErrNotReport is Parse's only error: the body has neither report shape.
+var ErrNotReport = errors.New("not a CSP violation report")
 
-// parseCSPReports reads a violation report in either format browsers send:
+// Parse reads a violation report in either format browsers send:
 // application/csp-report (report-uri: {"csp-report": {...}}) or the
 // Reporting API's application/reports+json (report-to: an array of
 // {"type": "csp-violation", "body": {...}}, other types skipped). It takes
 // the body alone, whatever the Content-Type says, and never fails on a
 // field's contents, only on the shape.
-func parseCSPReports(body []byte) ([]cspViolation, error) {
+func Parse(body []byte) ([]Violation, error) {
 	body = bytes.TrimSpace(body)
 	if len(body) > 0 && body[0] == '[' {
 		var reports []struct {
@@ -58,16 +64,16 @@ func parseCSPReports(body []byte) ([]cspViolation, error) {
 			} `json:"body"`
 		}
 		if err := json.Unmarshal(body, &reports); err != nil {
-			return nil, errNotCSPReport
+			return nil, ErrNotReport
 		}
-		var out []cspViolation
+		var out []Violation
 		for _, r := range reports {
 			if r.Type == "csp-violation" && r.Body.Blocked != "" && len(out) < maxCSPPerPost {
-				out = append(out, cspViolation{r.Body.Blocked, r.Body.Document, r.Body.Effective})
+				out = append(out, Violation{r.Body.Blocked, r.Body.Document, r.Body.Effective})
 			}
 		}
 		if len(out) == 0 {
-			return nil, errNotCSPReport
+			return nil, ErrNotReport
 		}
 		return out, nil
 	}
@@ -80,10 +86,10 @@ func parseCSPReports(body []byte) ([]cspViolation, error) {
 		} `json:"csp-report"`
 	}
 	if err := json.Unmarshal(body, &legacy); err != nil || legacy.Report == nil || legacy.Report.Blocked == "" {
-		return nil, errNotCSPReport
+		return nil, ErrNotReport
 	}
 	r := legacy.Report
-	return []cspViolation{{r.Blocked, r.Document, cmp.Or(r.Effective, r.Violated)}}, nil
+	return []Violation{{r.Blocked, r.Document, cmp.Or(r.Effective, r.Violated)}}, nil
 }
 
 // cspKey is what violations are counted by: the blocked host ("inline",
@@ -92,7 +98,7 @@ func parseCSPReports(body []byte) ([]cspViolation, error) {
 // label: printable ASCII, bounded length.
 type cspKey struct{ host, page string }
 
-func (v cspViolation) key() cspKey {
+func (v Violation) key() cspKey {
 	return cspKey{host: blockedHost(v.Blocked), page: reportedPath(v.Document)}
 }
 
@@ -131,13 +137,15 @@ func reportedPath(s string) string {
 	return p
 }
 
-// cspCounts keeps counts, not lines: violations by (host, page) in a table
+// Counts keeps counts, not lines: violations by (host, page) in a table
 // of at most maxCSPEntries, one log line the first time a host is seen, and
-// at most one summary a minute while reports arrive. It is process-wide,
-// like the metrics: a reload neither forgets nor re-announces hosts.
-type cspCounts struct {
-	now     func() time.Time
-	limiter *rateLimiter
+// at most one summary a minute while reports arrive. One is meant to live
+// as long as the process, like the metrics: a reload neither forgets nor
+// re-announces hosts.
+type Counts struct {
+	now         func() time.Time
+	limiter     *ratelimit.Limiter
+	onViolation func(host string)
 
 	mu          sync.Mutex
 	counts      map[cspKey]uint64
@@ -149,22 +157,43 @@ type cspCounts struct {
 	lastSummary time.Time
 }
 
-func newCSPCounts() *cspCounts {
-	return &cspCounts{
-		now: time.Now, limiter: newRateLimiter(cspReportsPerSec, cspReportBurst, 4096),
+// NewCounts returns an empty table. onViolation, if not nil, is called with
+// the blocked host of every violation counted (already checked to be short
+// printable ASCII), for a metric.
+func NewCounts(onViolation func(host string)) *Counts {
+	return &Counts{
+		now: time.Now, limiter: ratelimit.New(cspReportsPerSec, cspReportBurst, 4096), onViolation: onViolation,
 		counts: map[cspKey]uint64{}, announced: map[string]bool{},
 	}
 }
 
-var cspReports = newCSPCounts()
+// Allow reports whether a post from the client at ip (with or without
+// port) may be read. A refused one is counted, and the first refusal of a
+// client network is logged with the network, never the address.
+func (c *Counts) Allow(log *zap.Logger, ip string) bool {
+	ok, started := c.limiter.Take(ip, c.now())
+	if ok {
+		return true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.dropped++
+	if started {
+		log.Warn("pre-consent CSP: too many reports from one client network; dropping its reports for now",
+			zap.String("client_network", consentlog.TruncateIP(ip)))
+	}
+	return false
+}
 
-// add counts one post's violations and logs what is due.
-func (c *cspCounts) add(log *zap.Logger, vs []cspViolation) {
+// Add counts one post's violations and logs what is due.
+func (c *Counts) Add(log *zap.Logger, vs []Violation) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, v := range vs {
 		k := v.key()
-		metrics.cspViolation.WithLabelValues(boundedHost(k.host)).Inc()
+		if c.onViolation != nil {
+			c.onViolation(k.host)
+		}
 		c.sinceLast++
 		if _, ok := c.counts[k]; ok || len(c.counts) < maxCSPEntries {
 			c.counts[k]++
@@ -189,22 +218,10 @@ func (c *cspCounts) add(log *zap.Logger, vs []cspViolation) {
 	c.summarise(log)
 }
 
-// drop counts a report refused by the rate limiter; started logs the first
-// refusal of a client.
-func (c *cspCounts) drop(log *zap.Logger, client string, started bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.dropped++
-	if started {
-		log.Warn("pre-consent CSP: too many reports from one client network; dropping its reports for now",
-			zap.String("client_network", client))
-	}
-}
-
 // summarise writes the top counts once a minute at most, and only when
 // something came in since the last one. Without a timer: a quiet endpoint
 // writes nothing, and the metric has the live counts.
-func (c *cspCounts) summarise(log *zap.Logger) {
+func (c *Counts) summarise(log *zap.Logger) {
 	now := c.now()
 	if c.lastSummary.IsZero() {
 		c.lastSummary = now
@@ -246,35 +263,4 @@ func directiveName(d string) string {
 		return "invalid"
 	}
 	return name
-}
-
-// serveCSPReport counts what the pre-consent policy caught. It exists only
-// with pre_consent_csp. Reports are fire-and-forget for the browser, so
-// every accepted or rate-limited report is answered 204, and nothing of a
-// report is ever sent back.
-func (h *Handler) serveCSPReport(w http.ResponseWriter, r *http.Request) error {
-	if h.PreConsentCSP == "" {
-		return caddyhttp.Error(http.StatusNotFound, fmt.Errorf("cookie_consent: no endpoint %q without pre_consent_csp", "csp-report"))
-	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		return caddyhttp.Error(http.StatusMethodNotAllowed, fmt.Errorf("cookie_consent: csp-report: method %s", r.Method))
-	}
-	ip := clientIP(r)
-	if ok, started := cspReports.limiter.take(ip); !ok {
-		cspReports.drop(h.logger, consentlog.TruncateIP(ip), started)
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCSPReport))
-	if err != nil {
-		return caddyhttp.Error(http.StatusRequestEntityTooLarge, fmt.Errorf("cookie_consent: csp-report: %w", err))
-	}
-	vs, err := parseCSPReports(body)
-	if err != nil {
-		return caddyhttp.Error(http.StatusBadRequest, fmt.Errorf("cookie_consent: csp-report: %w", err))
-	}
-	cspReports.add(h.logger, vs)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
 }
