@@ -1,14 +1,21 @@
 package caddymodule
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp/caddyauth"
+	"go.uber.org/zap"
+	"golang.org/x/crypto/bcrypt"
 
+	"github.com/consentgate/consentgate/consentlog"
 	"github.com/consentgate/consentgate/consentlog/console"
+	"github.com/consentgate/consentgate/consentlog/console/login"
 )
 
 // adminPrefix is where the DPO console is mounted when enabled.
@@ -20,8 +27,8 @@ func (a *Admin) validate() error {
 	if (a.User == "") != (a.PasswordHash == "") {
 		return fmt.Errorf("cookie_consent: admin: give both a user and a password hash, or neither (then put basic_auth in front of %s/*)", adminPrefix)
 	}
-	if len(a.User) > maxUserLen || strings.ContainsFunc(a.User, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return fmt.Errorf("cookie_consent: admin: user %q: at most %d characters, no control characters", a.User, maxUserLen)
+	if len(a.User) > login.MaxUserLen || strings.ContainsFunc(a.User, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return fmt.Errorf("cookie_consent: admin: user %q: at most %d characters, no control characters", a.User, login.MaxUserLen)
 	}
 	if a.PasswordHash != "" {
 		if _, err := comparerFor(a.PasswordHash); err != nil {
@@ -29,6 +36,25 @@ func (a *Admin) validate() error {
 		}
 	}
 	return nil
+}
+
+// comparerFor picks Caddy's comparer for a password hash by its prefix, and
+// checks that the hash is well formed, so a bad one fails the config and
+// not the DPO's first login.
+func comparerFor(hash string) (caddyauth.Comparer, error) {
+	switch {
+	case strings.HasPrefix(hash, "$2a$"), strings.HasPrefix(hash, "$2b$"), strings.HasPrefix(hash, "$2y$"):
+		if _, err := bcrypt.Cost([]byte(hash)); err != nil {
+			return nil, fmt.Errorf("not a valid bcrypt hash: %w", err)
+		}
+		return caddyauth.BcryptHash{}, nil
+	case strings.HasPrefix(hash, "$argon2id$"):
+		if _, _, err := caddyauth.DecodeHash([]byte(hash)); err != nil {
+			return nil, fmt.Errorf("not a valid argon2id hash: %w", err)
+		}
+		return caddyauth.Argon2idHash{}, nil
+	}
+	return nil, errors.New("want a bcrypt ($2a$, $2b$, $2y$) or argon2id ($argon2id$) hash, as caddy hash-password prints")
 }
 
 // provisionAdmin builds the console when the config enables it: behind the
@@ -43,10 +69,28 @@ func (h *Handler) provisionAdmin() {
 		h.console = console.New(h.consentLog.store, opts)
 		return
 	}
-	l := newLogin(h.Admin, h.signKey, h.consentLog.store.Audit, h.logger)
-	opts.User, opts.Logout = sessionUser, adminPrefix+"/logout"
-	l.next = console.New(h.consentLog.store, opts)
-	h.console = l
+	opts.User, opts.Logout = login.User, adminPrefix+"/logout"
+	h.console = newLogin(h.Admin, h.signKey, h.consentLog.store.Audit, h.logger, console.New(h.consentLog.store, opts))
+}
+
+// newLogin puts the console's own login for credential a in front of next,
+// with Caddy's comparer for the hash, the client address and scheme as
+// Caddy determined them (honouring trusted_proxies), and the logins metric.
+// Sessions are signed with a key derived from the site's signing key, so
+// nodes that share it (through Caddy's storage or secret) accept each
+// other's sessions.
+func newLogin(a *Admin, signKey []byte, audit func(context.Context, consentlog.AuditEntry) error, logger *zap.Logger, next http.Handler) http.Handler {
+	cmp, _ := comparerFor(a.PasswordHash) // checked by Admin.validate
+	return login.New(login.Options{
+		Prefix: adminPrefix, User: a.User, PasswordHash: a.PasswordHash, Compare: cmp.Compare,
+		SignKey: signKey, Audit: audit, Logger: logger,
+		ClientIP: func(r *http.Request) string {
+			ip, _ := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string)
+			return ip
+		},
+		Secure:   func(r *http.Request) bool { return requestScheme(r) == "https" },
+		OnResult: func(result string) { metrics.logins.WithLabelValues(result).Inc() },
+	}, next)
 }
 
 // serveAdmin serves the DPO console to an authenticated user only. The

@@ -10,7 +10,8 @@
 // erasure is written to the store's audit log under that name before it
 // runs; if the audit entry cannot be written the action does not run. A
 // caller with a login of its own renders its form with LoginPage, in the
-// console's look, and names its sign-out form's target in Options.Logout.
+// console's look, and names its sign-out form's target in Options.Logout;
+// package console/login is such a login.
 //
 // The pages are server-rendered, work without JavaScript and make no
 // request outside the console, which lets them carry a CSP that allows

@@ -1,4 +1,4 @@
-package caddymodule
+package login
 
 import (
 	"container/list"

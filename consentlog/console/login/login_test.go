@@ -1,9 +1,8 @@
-package caddymodule
+package login
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -15,10 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddyserver/caddy/v2/modules/caddyhttp/caddyauth"
-	dto "github.com/prometheus/client_model/go"
-	"go.uber.org/zap"
-	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/consentgate/consentgate/consentlog"
@@ -26,69 +21,78 @@ import (
 
 const testPassword = "correct horse"
 
-// testHashes are the password in both formats caddy hash-password prints,
-// at the lowest cost, so that tests are fast.
-func testHashes(t *testing.T) map[string]string {
+// testHash is a fresh bcrypt hash of the password, at the lowest cost, so
+// that tests are fast; each call salts anew, so it is a new credential.
+// Which algorithms a deployment accepts is its caller's business (for
+// Caddy, caddymodule's TestAdminLoginAdapter).
+func testHash(t *testing.T) string {
 	t.Helper()
 	b, err := bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)
 	}
-	salt := make([]byte, 16)
-	_, _ = rand.Read(salt)
-	key := argon2.IDKey([]byte(testPassword), salt, 1, 64, 1, 32)
-	a := fmt.Sprintf("$argon2id$v=%d$m=64,t=1,p=1$%s$%s", argon2.Version,
-		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
-	return map[string]string{"bcrypt": string(b), "argon2id": a}
+	return string(b)
+}
+
+// bcryptCompare is the comparison as Options.Compare wants it.
+func bcryptCompare(hash, plain []byte) (bool, error) {
+	err := bcrypt.CompareHashAndPassword(hash, plain)
+	if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // countingComparer counts hash comparisons: the expensive step.
 type countingComparer struct {
-	caddyauth.Comparer
-	n atomic.Int32
+	compare func(hash, plain []byte) (bool, error)
+	n       atomic.Int32
 }
 
 func (c *countingComparer) Compare(hashed, plain []byte) (bool, error) {
 	c.n.Add(1)
-	return c.Comparer.Compare(hashed, plain)
+	return c.compare(hashed, plain)
 }
 
 // loginFixture is the console's login in front of a stub console that
-// names the signed-in user, with a settable clock and an audit log in
-// memory.
+// names the signed-in user, with a settable clock, an audit log in memory
+// and the results OnResult heard.
 type loginFixture struct {
-	t      *testing.T
-	l      *login
-	cmp    *countingComparer
-	now    time.Time
-	mu     sync.Mutex
-	audits []consentlog.AuditEntry
+	t       *testing.T
+	l       *handler
+	cmp     *countingComparer
+	now     time.Time
+	mu      sync.Mutex
+	audits  []consentlog.AuditEntry
+	results map[string]int
 }
 
 var signKeyForTests = []byte("0123456789abcdef0123456789abcdef")
 
 func newLoginFixture(t *testing.T, hash string) *loginFixture {
 	t.Helper()
-	a := &Admin{User: "dpo", PasswordHash: hash}
-	if err := a.validate(); err != nil {
-		t.Fatal(err)
-	}
-	f := &loginFixture{t: t, now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
-	l := newLogin(a, signKeyForTests, nil, zap.NewNop())
-	f.cmp = &countingComparer{Comparer: l.cmp}
-	l.cmp = f.cmp
+	f := &loginFixture{t: t, now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC), results: map[string]int{}}
+	f.cmp = &countingComparer{compare: bcryptCompare}
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "console page %s for %s", r.URL.Path, User(r))
+	})
+	l := New(Options{
+		Prefix: "/_consent/admin", User: "dpo", PasswordHash: hash, Compare: f.cmp.Compare, SignKey: signKeyForTests,
+		Audit: func(_ context.Context, e consentlog.AuditEntry) error {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.audits = append(f.audits, e)
+			return nil
+		},
+		OnResult: func(result string) {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.results[result]++
+		},
+	}, next).(*handler)
 	l.now = func() time.Time { return f.now }
 	l.fails = newThrottle()
 	l.slots = make(chan struct{}, 1)
-	l.audit = func(_ context.Context, e consentlog.AuditEntry) error {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		f.audits = append(f.audits, e)
-		return nil
-	}
-	l.next = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "console page %s for %s", r.URL.Path, sessionUser(r))
-	})
 	f.l = l
 	return f
 }
@@ -137,11 +141,11 @@ func sessionOf(t *testing.T, w *httptest.ResponseRecorder) *http.Cookie {
 	return nil
 }
 
-// loginCount reads the console_logins_total counter for result.
-func loginCount(result string) float64 {
-	var m dto.Metric
-	_ = metrics.logins.WithLabelValues(result).Write(&m)
-	return m.GetCounter().GetValue()
+// loginCount is how many attempts OnResult heard end in result.
+func (f *loginFixture) loginCount(result string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.results[result]
 }
 
 func (f *loginFixture) comparisons() int { return int(f.cmp.n.Swap(0)) }
@@ -158,7 +162,7 @@ func wantCode(t *testing.T, w *httptest.ResponseRecorder, code int) string {
 // manager, needs no script, and a failure is said in text the fields point
 // at.
 func TestLoginForm(t *testing.T) {
-	f := newLoginFixture(t, testHashes(t)["bcrypt"])
+	f := newLoginFixture(t, testHash(t))
 	body := wantCode(t, f.do(http.MethodGet, site+"/_consent/admin/login?return_to=%2F_consent%2Fadmin%2Fstats", nil), http.StatusOK)
 	for _, s := range []string{
 		`<html lang="en">`, `<form method="post" action="/_consent/admin/login">`,
@@ -195,65 +199,58 @@ func TestLoginForm(t *testing.T) {
 	}
 }
 
-// TestLoginSession: a correct login, by bcrypt or argon2id hash, sets a
-// signed HttpOnly, Secure, SameSite=Strict cookie for the console's path
+// TestLoginSession: a correct login sets a signed HttpOnly, Secure, SameSite=Strict cookie for the console's path
 // and goes back where the DPO was going; then pages and the stylesheet load
 // with the cookie alone and no password hash is computed again.
 func TestLoginSession(t *testing.T) {
-	for alg, hash := range testHashes(t) {
-		t.Run(alg, func(t *testing.T) {
-			f := newLoginFixture(t, hash)
-			before := loginCount("ok")
-			w := f.login("dpo", testPassword)
-			wantCode(t, w, http.StatusSeeOther)
-			if got := w.Header().Get("Location"); got != "/_consent/admin/history?id=x" {
-				t.Errorf("Location %q, want the page asked for", got)
-			}
-			if n := f.comparisons(); n != 1 {
-				t.Errorf("%d hash comparisons for one login, want 1", n)
-			}
-			if d := loginCount("ok") - before; d != 1 {
-				t.Errorf("logins{ok} rose by %v, want 1", d)
-			}
-			set := w.Header().Get("Set-Cookie")
-			for _, attr := range []string{"Path=/_consent/admin/", "Max-Age=1800", "HttpOnly", "Secure", "SameSite=Strict"} {
-				if !strings.Contains(set, "; "+attr) {
-					t.Errorf("Set-Cookie %q lacks %s", set, attr)
-				}
-			}
-			if len(f.audits) != 1 || f.audits[0].Actor != "dpo" || f.audits[0].Action != "login" || f.audits[0].Detail != "ip=192.0.2.0" {
-				t.Errorf("audit %+v, want one login by dpo from 192.0.2.0", f.audits)
-			}
-			ck := sessionOf(t, w).Name + "=" + sessionOf(t, w).Value
-			for _, p := range []string{"/_consent/admin/", "/_consent/admin/history?id=x"} {
-				body := wantCode(t, f.do(http.MethodGet, site+p, nil, "Cookie", ck), http.StatusOK)
-				if !strings.HasPrefix(body, "console page /_consent/admin/") || !strings.HasSuffix(body, " for dpo") {
-					t.Errorf("%s: %q", p, body)
-				}
-			}
-			// The stylesheet is public: the login page needs it.
-			wantCode(t, f.do(http.MethodGet, site+"/_consent/admin/console.css", nil), http.StatusOK)
-			if n := f.comparisons(); n != 0 {
-				t.Errorf("%d hash comparisons for console pages and CSS, want 0", n)
-			}
-			// Signed in, the login form sends the DPO on.
-			if w := f.do(http.MethodGet, site+"/_consent/admin/login", nil, "Cookie", ck); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/_consent/admin/" {
-				t.Errorf("login form when signed in: %d %q", w.Code, w.Header().Get("Location"))
-			}
-		})
+	f := newLoginFixture(t, testHash(t))
+	w := f.login("dpo", testPassword)
+	wantCode(t, w, http.StatusSeeOther)
+	if got := w.Header().Get("Location"); got != "/_consent/admin/history?id=x" {
+		t.Errorf("Location %q, want the page asked for", got)
+	}
+	if n := f.comparisons(); n != 1 {
+		t.Errorf("%d hash comparisons for one login, want 1", n)
+	}
+	if n := f.loginCount("ok"); n != 1 {
+		t.Errorf("%d ok results, want 1", n)
+	}
+	set := w.Header().Get("Set-Cookie")
+	for _, attr := range []string{"Path=/_consent/admin/", "Max-Age=1800", "HttpOnly", "Secure", "SameSite=Strict"} {
+		if !strings.Contains(set, "; "+attr) {
+			t.Errorf("Set-Cookie %q lacks %s", set, attr)
+		}
+	}
+	if len(f.audits) != 1 || f.audits[0].Actor != "dpo" || f.audits[0].Action != "login" || f.audits[0].Detail != "ip=192.0.2.0" {
+		t.Errorf("audit %+v, want one login by dpo from 192.0.2.0", f.audits)
+	}
+	ck := sessionOf(t, w).Name + "=" + sessionOf(t, w).Value
+	for _, p := range []string{"/_consent/admin/", "/_consent/admin/history?id=x"} {
+		body := wantCode(t, f.do(http.MethodGet, site+p, nil, "Cookie", ck), http.StatusOK)
+		if !strings.HasPrefix(body, "console page /_consent/admin/") || !strings.HasSuffix(body, " for dpo") {
+			t.Errorf("%s: %q", p, body)
+		}
+	}
+	// The stylesheet is public: the login page needs it.
+	wantCode(t, f.do(http.MethodGet, site+"/_consent/admin/console.css", nil), http.StatusOK)
+	if n := f.comparisons(); n != 0 {
+		t.Errorf("%d hash comparisons for console pages and CSS, want 0", n)
+	}
+	// Signed in, the login form sends the DPO on.
+	if w := f.do(http.MethodGet, site+"/_consent/admin/login", nil, "Cookie", ck); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/_consent/admin/" {
+		t.Errorf("login form when signed in: %d %q", w.Code, w.Header().Get("Location"))
 	}
 }
 
 // TestLoginSessionRefused: a cookie whose signature, age or credential is
 // wrong sends a page request to the login form and refuses anything else.
 func TestLoginSessionRefused(t *testing.T) {
-	hashes := testHashes(t)
-	f := newLoginFixture(t, hashes["bcrypt"])
+	f := newLoginFixture(t, testHash(t))
 	start := f.now
 	mint := func(s session) string { return sessionCookie + "=" + f.l.encode(s) }
 	good := session{user: "dpo", issued: start, seen: start}
 	valid := mint(good)
-	other := newLoginFixture(t, hashes["argon2id"]) // same signing key, new password
+	other := newLoginFixture(t, testHash(t)) // same signing key, new password hash
 	tampered := strings.Replace(valid, "."+strconv.FormatInt(start.Unix(), 36)+".", "."+strconv.FormatInt(start.Add(time.Hour).Unix(), 36)+".", 1)
 	for _, tc := range []struct {
 		name, cookie string
@@ -292,7 +289,7 @@ func TestLoginSessionRefused(t *testing.T) {
 // TestLoginSessionSlides: use keeps a session alive (the cookie is
 // re-issued once it is a minute old), up to its absolute lifetime.
 func TestLoginSessionSlides(t *testing.T) {
-	f := newLoginFixture(t, testHashes(t)["bcrypt"])
+	f := newLoginFixture(t, testHash(t))
 	start := f.now
 	ck := sessionCookie + "=" + f.l.encode(session{user: "dpo", issued: start, seen: start})
 	if w := f.do(http.MethodGet, site+"/_consent/admin/", nil, "Cookie", ck); w.Header().Get("Set-Cookie") != "" {
@@ -316,7 +313,7 @@ func TestLoginSessionSlides(t *testing.T) {
 // one comparison against the configured hash, and only the right pair
 // signs in.
 func TestLoginOneComparison(t *testing.T) {
-	f := newLoginFixture(t, testHashes(t)["bcrypt"])
+	f := newLoginFixture(t, testHash(t))
 	for _, tc := range []struct {
 		user, pass string
 		want       int
@@ -336,7 +333,7 @@ func TestLoginOneComparison(t *testing.T) {
 	for _, form := range []url.Values{
 		{"username": {"dpo"}},
 		{"username": {"dpo"}, "password": {strings.Repeat("x", maxPassLen+1)}},
-		{"username": {strings.Repeat("x", maxUserLen+1)}, "password": {"x"}},
+		{"username": {strings.Repeat("x", MaxUserLen+1)}, "password": {"x"}},
 	} {
 		wantCode(t, f.do(http.MethodPost, site+"/_consent/admin/login", form, "Origin", site), http.StatusBadRequest)
 	}
@@ -349,14 +346,12 @@ func TestLoginOneComparison(t *testing.T) {
 // one user name from anywhere, is answered 429 with Retry-After and costs
 // no hash; each failure is logged to the audit log and counted.
 func TestLoginThrottle(t *testing.T) {
-	f := newLoginFixture(t, testHashes(t)["bcrypt"])
-	failed := loginCount("failed")
-	throttled := loginCount("throttled")
+	f := newLoginFixture(t, testHash(t))
 	for i := range maxFailures {
 		wantCode(t, f.login("dpo", "guess"+strconv.Itoa(i), "RemoteAddr", "192.0.2.7:4000"), http.StatusUnauthorized)
 	}
-	if d := loginCount("failed") - failed; d != maxFailures {
-		t.Errorf("logins{failed} rose by %v, want %d", d, maxFailures)
+	if n := f.loginCount("failed"); n != maxFailures {
+		t.Errorf("%d failed results, want %d", n, maxFailures)
 	}
 	var fails, locks int
 	for _, e := range f.audits {
@@ -402,8 +397,8 @@ func TestLoginThrottle(t *testing.T) {
 	if n := f.comparisons(); n != 1 {
 		t.Errorf("%d hash comparisons, want 1 (only the address and user not locked)", n)
 	}
-	if d := loginCount("throttled") - throttled; d != 4 {
-		t.Errorf("logins{throttled} rose by %v, want 4", d)
+	if n := f.loginCount("throttled"); n != 4 {
+		t.Errorf("%d throttled results, want 4", n)
 	}
 	// The lock lifts; the next failure locks again, twice as long.
 	f.now = f.now.Add(lockBase)
@@ -454,7 +449,7 @@ func TestThrottleBounded(t *testing.T) {
 // TestLoginBusy: when every hashing slot is taken, a login waits, then is
 // told to come back (503, Retry-After) without computing a hash.
 func TestLoginBusy(t *testing.T) {
-	f := newLoginFixture(t, testHashes(t)["bcrypt"])
+	f := newLoginFixture(t, testHash(t))
 	f.l.slots <- struct{}{} // someone else is hashing
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // the client gave up waiting
@@ -474,7 +469,7 @@ func TestLoginBusy(t *testing.T) {
 
 // peakComparer records the most comparisons running at once.
 type peakComparer struct {
-	caddyauth.Comparer
+	compare   func(hash, plain []byte) (bool, error)
 	cur, peak atomic.Int32
 }
 
@@ -483,17 +478,17 @@ func (c *peakComparer) Compare(hashed, plain []byte) (bool, error) {
 	defer c.cur.Add(-1)
 	for old := c.peak.Load(); n > old && !c.peak.CompareAndSwap(old, n); old = c.peak.Load() {
 	}
-	return c.Comparer.Compare(hashed, plain)
+	return c.compare(hashed, plain)
 }
 
 // TestLoginSlots: however many wrong logins arrive at once, from however
 // many addresses, no more hashes are computed at a time than there are
 // slots; the rest wait their turn or are told to come back.
 func TestLoginSlots(t *testing.T) {
-	f := newLoginFixture(t, testHashes(t)["bcrypt"])
+	f := newLoginFixture(t, testHash(t))
 	f.l.slots = make(chan struct{}, 2)
-	cmp := &peakComparer{Comparer: f.cmp.Comparer}
-	f.l.cmp = cmp
+	cmp := &peakComparer{compare: bcryptCompare}
+	f.l.cmp = cmp.Compare
 	codes := make([]int, 16)
 	var wg sync.WaitGroup
 	for i := range codes {
@@ -522,7 +517,7 @@ func TestLoginSlots(t *testing.T) {
 // trusted proxy; plain HTTP works only from loopback, with a cookie
 // without Secure.
 func TestLoginTransport(t *testing.T) {
-	f := newLoginFixture(t, testHashes(t)["bcrypt"])
+	f := newLoginFixture(t, testHash(t))
 	for _, tc := range []struct {
 		name, url, addr string
 		want            int
@@ -560,7 +555,7 @@ func TestLoginTransport(t *testing.T) {
 // TestLoginCrossSite: a login or sign-out posted from another site is
 // refused before any hash is computed.
 func TestLoginCrossSite(t *testing.T) {
-	f := newLoginFixture(t, testHashes(t)["bcrypt"])
+	f := newLoginFixture(t, testHash(t))
 	for _, hdr := range [][]string{{"Origin", "https://evil.test"}, {"Sec-Fetch-Site", "cross-site"}} {
 		w := f.do(http.MethodPost, site+"/_consent/admin/login", url.Values{"username": {"dpo"}, "password": {testPassword}}, hdr...)
 		if body := wantCode(t, w, http.StatusForbidden); !strings.Contains(body, "sent from another website") || w.Header().Get("Set-Cookie") != "" {
@@ -575,7 +570,7 @@ func TestLoginCrossSite(t *testing.T) {
 
 // TestLogout: signing out clears the cookie, is audited and says so.
 func TestLogout(t *testing.T) {
-	f := newLoginFixture(t, testHashes(t)["bcrypt"])
+	f := newLoginFixture(t, testHash(t))
 	c := sessionOf(t, f.login("dpo", testPassword))
 	ck := c.Name + "=" + c.Value
 	wantCode(t, f.do(http.MethodGet, site+"/_consent/admin/logout", nil, "Cookie", ck), http.StatusMethodNotAllowed)
@@ -598,7 +593,7 @@ func TestLogout(t *testing.T) {
 
 // TestLoginReturnPath: only a console page is a place to go back to.
 func TestLoginReturnPath(t *testing.T) {
-	f := newLoginFixture(t, testHashes(t)["bcrypt"])
+	f := newLoginFixture(t, testHash(t))
 	for raw, want := range map[string]string{
 		"/_consent/admin/history?id=a&b=c":  "/_consent/admin/history?id=a&b=c",
 		"/_consent/admin/stats":             "/_consent/admin/stats",
@@ -619,33 +614,5 @@ func TestLoginReturnPath(t *testing.T) {
 		if got := f.l.returnPath(raw); got != want {
 			t.Errorf("returnPath(%q) = %q, want %q", raw, got, want)
 		}
-	}
-}
-
-// TestAdminValidate: the console's credential is a user and a hash Caddy
-// can check, bcrypt or argon2id.
-func TestAdminValidate(t *testing.T) {
-	hashes := testHashes(t)
-	for _, tc := range []struct {
-		name string
-		a    Admin
-		err  string
-	}{
-		{"none: basic_auth in front", Admin{}, ""},
-		{"bcrypt", Admin{User: "dpo", PasswordHash: hashes["bcrypt"]}, ""},
-		{"argon2id", Admin{User: "dpo", PasswordHash: hashes["argon2id"]}, ""},
-		{"user only", Admin{User: "dpo"}, "give both a user and a password hash"},
-		{"hash only", Admin{PasswordHash: hashes["bcrypt"]}, "give both a user and a password hash"},
-		{"plain password", Admin{User: "dpo", PasswordHash: "hunter2"}, "want a bcrypt ($2a$, $2b$, $2y$) or argon2id"},
-		{"broken bcrypt", Admin{User: "dpo", PasswordHash: "$2a$10$short"}, "not a valid bcrypt hash"},
-		{"broken argon2id", Admin{User: "dpo", PasswordHash: "$argon2id$v=19$m=64"}, "not a valid argon2id hash"},
-		{"control character in user", Admin{User: "dp\no", PasswordHash: hashes["bcrypt"]}, "no control characters"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := tc.a.validate()
-			if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
-				t.Errorf("validate: %v, want %q", err, tc.err)
-			}
-		})
 	}
 }

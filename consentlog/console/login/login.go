@@ -1,4 +1,14 @@
-package caddymodule
+// Package login is the DPO console's own sign-in, for sites without an
+// authentication handler in front of the console: a form checks the
+// password once, then a signed session cookie, checked with one HMAC,
+// carries the DPO until it has been idle too long. No request but a login
+// post ever computes a password hash, and those are throttled per client
+// address and per user name, and bounded process-wide.
+//
+// It knows nothing of the server it runs in: the caller supplies the
+// password comparison, the client's address, whether a request came over
+// HTTPS and a hook for the outcome of each attempt.
+package login
 
 import (
 	"context"
@@ -6,8 +16,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
@@ -19,18 +27,16 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
-	"github.com/caddyserver/caddy/v2/modules/caddyhttp/caddyauth"
 	"go.uber.org/zap"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/consentgate/consentgate/consentlog"
 	"github.com/consentgate/consentgate/consentlog/console"
 )
 
-// The console's own login: a form checks the password once, then a signed
-// session cookie, checked with one HMAC, carries the DPO until it has been
-// idle too long. No request but a login post ever computes a password hash.
+// MaxUserLen is the longest user name a login accepts; a configured user
+// must fit in it.
+const MaxUserLen = 128
+
 const (
 	sessionCookie   = "consentgate_console"
 	sessionIdle     = 30 * time.Minute
@@ -43,7 +49,6 @@ const (
 	clockSkew = time.Minute
 
 	maxLoginBody = 8 << 10
-	maxUserLen   = 128
 	maxPassLen   = 1024 // argon2id hashes all of it: bound the work per attempt
 	maxReturnLen = 1024
 
@@ -58,63 +63,91 @@ const (
 // starve the public site.
 var verifySlots = make(chan struct{}, min(2, max(1, runtime.GOMAXPROCS(0)/2)))
 
-// comparerFor picks Caddy's comparer for a password hash by its prefix, and
-// checks that the hash is well formed, so a bad one fails the config and
-// not the DPO's first login.
-func comparerFor(hash string) (caddyauth.Comparer, error) {
-	switch {
-	case strings.HasPrefix(hash, "$2a$"), strings.HasPrefix(hash, "$2b$"), strings.HasPrefix(hash, "$2y$"):
-		if _, err := bcrypt.Cost([]byte(hash)); err != nil {
-			return nil, fmt.Errorf("not a valid bcrypt hash: %w", err)
-		}
-		return caddyauth.BcryptHash{}, nil
-	case strings.HasPrefix(hash, "$argon2id$"):
-		if _, _, err := caddyauth.DecodeHash([]byte(hash)); err != nil {
-			return nil, fmt.Errorf("not a valid argon2id hash: %w", err)
-		}
-		return caddyauth.Argon2idHash{}, nil
-	}
-	return nil, errors.New("want a bcrypt ($2a$, $2b$, $2y$) or argon2id ($argon2id$) hash, as caddy hash-password prints")
+// Options configure the login.
+type Options struct {
+	// Prefix is the path the console is mounted at, such as
+	// "/_consent/admin"; the login answers Prefix+"/login" and
+	// Prefix+"/logout".
+	Prefix string
+	// User and PasswordHash are the one credential that signs in.
+	User, PasswordHash string
+	// Compare reports whether plaintext is the password PasswordHash was
+	// made from (required). It should take as long whatever the answer.
+	Compare func(hash, plaintext []byte) (bool, error)
+	// SignKey derives the key that signs session cookies: nodes that share
+	// it accept each other's sessions.
+	SignKey []byte
+	// Audit receives sign-ins, their failures and lockouts, and sign-outs
+	// (required).
+	Audit func(context.Context, consentlog.AuditEntry) error
+	// Logger hears about failures; nil discards them.
+	Logger *zap.Logger
+	// ClientIP is the client's address as the server determined it (behind
+	// a trusted proxy, the address it forwarded for); nil or "" means the
+	// connection's peer.
+	ClientIP func(*http.Request) string
+	// Secure reports whether r reached the server over HTTPS, directly or
+	// through a trusted proxy that says so; nil means r.TLS != nil.
+	Secure func(*http.Request) bool
+	// OnResult, if set, hears the outcome of each login attempt: "ok",
+	// "failed" or "throttled".
+	OnResult func(result string)
 }
 
-// login authenticates the DPO console's own user and passes signed-in
+// handler authenticates the console's one user and passes signed-in
 // requests to next with the user in the context.
-type login struct {
+type handler struct {
 	prefix   string
 	user     string
 	hash     []byte
-	cmp      caddyauth.Comparer
+	cmp      func(hash, plaintext []byte) (bool, error)
 	key      []byte // signs session cookies
 	now      func() time.Time
 	slots    chan struct{}
 	fails    *throttle
 	audit    func(context.Context, consentlog.AuditEntry) error
 	logger   *zap.Logger
+	clientIP func(*http.Request) string
+	secure   func(*http.Request) bool
+	onResult func(string)
 	cop      *http.CrossOriginProtection
 	next     http.Handler
 	warnHTTP sync.Once
 }
 
-// newLogin sets up the login for credential a. The session key is derived
-// from the site's signing key, so nodes that share it (through Caddy's
-// storage or secret) accept each other's sessions, and from the credential,
-// so changing the password signs everyone out. Logins and their failures
-// go to audit.
-func newLogin(a *Admin, signKey []byte, audit func(context.Context, consentlog.AuditEntry) error, logger *zap.Logger) *login {
-	cmp, _ := comparerFor(a.PasswordHash) // checked by Admin.validate
-	return &login{
-		prefix: adminPrefix,
-		user:   a.User,
-		hash:   []byte(a.PasswordHash),
-		cmp:    cmp,
-		key:    sessionKey(signKey, a.User, a.PasswordHash),
-		now:    time.Now,
-		slots:  verifySlots,
-		fails:  throttleFor(a.User, a.PasswordHash),
-		audit:  audit,
-		logger: logger,
-		cop:    http.NewCrossOriginProtection(),
+// New puts the login in front of next, the console. The session key is
+// derived from opts.SignKey and from the credential, so changing the
+// password signs everyone out; failed attempts are counted per credential
+// for the life of the process, so that rebuilding the login (a config
+// reload) does not lift a lockout.
+func New(opts Options, next http.Handler) http.Handler {
+	l := &handler{
+		prefix:   strings.TrimSuffix(opts.Prefix, "/"),
+		user:     opts.User,
+		hash:     []byte(opts.PasswordHash),
+		cmp:      opts.Compare,
+		key:      sessionKey(opts.SignKey, opts.User, opts.PasswordHash),
+		now:      time.Now,
+		slots:    verifySlots,
+		fails:    throttleFor(opts.User, opts.PasswordHash),
+		audit:    opts.Audit,
+		logger:   opts.Logger,
+		clientIP: opts.ClientIP,
+		secure:   opts.Secure,
+		onResult: opts.OnResult,
+		cop:      http.NewCrossOriginProtection(),
+		next:     next,
 	}
+	if l.logger == nil {
+		l.logger = zap.NewNop()
+	}
+	if l.secure == nil {
+		l.secure = func(r *http.Request) bool { return r.TLS != nil }
+	}
+	if l.onResult == nil {
+		l.onResult = func(string) {}
+	}
+	return l
 }
 
 func sessionKey(signKey []byte, user, hash string) []byte {
@@ -127,13 +160,14 @@ func sessionKey(signKey []byte, user, hash string) []byte {
 
 type sessionUserKey struct{}
 
-// sessionUser is the signed-in user the login put in r's context.
-func sessionUser(r *http.Request) string {
+// User is the signed-in user the login put in r's context, for the
+// console's Options.User; "" outside the login.
+func User(r *http.Request) string {
 	u, _ := r.Context().Value(sessionUserKey{}).(string)
 	return u
 }
 
-func (l *login) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (l *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	secure, ok := l.transport(r)
 	if !ok {
@@ -170,20 +204,15 @@ func (l *login) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	l.next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionUserKey{}, s.user)))
 }
 
-// transport says whether r reached Caddy over HTTPS (directly, or through
-// a trusted proxy that says so in X-Forwarded-Proto) and whether the
-// console may be used at all: over plain HTTP only from loopback, where the
-// session cookie goes without Secure, since a browser would not send a
-// Secure one back over http.
-func (l *login) transport(r *http.Request) (secure, allowed bool) {
-	if r.TLS != nil {
+// transport says whether r came over HTTPS and whether the console may be
+// used at all: over plain HTTP only from loopback, where the session cookie
+// goes without Secure, since a browser would not send a Secure one back
+// over http.
+func (l *handler) transport(r *http.Request) (secure, allowed bool) {
+	if l.secure(r) {
 		return true, true
 	}
-	if trusted, _ := caddyhttp.GetVar(r.Context(), caddyhttp.TrustedProxyVarKey).(bool); trusted &&
-		strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-		return true, true
-	}
-	if !isLoopback(peerIP(r)) || !isLoopback(loginClientIP(r)) {
+	if !isLoopback(peerIP(r)) || !isLoopback(l.ip(r)) {
 		return false, false
 	}
 	l.warnHTTP.Do(func() {
@@ -192,7 +221,7 @@ func (l *login) transport(r *http.Request) (secure, allowed bool) {
 	return false, true
 }
 
-func (l *login) serveLogin(w http.ResponseWriter, r *http.Request, secure bool) {
+func (l *handler) serveLogin(w http.ResponseWriter, r *http.Request, secure bool) {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 		q := r.URL.Query()
@@ -217,7 +246,7 @@ func (l *login) serveLogin(w http.ResponseWriter, r *http.Request, secure bool) 
 
 // check verifies a posted login. Throttles are consulted before any hash is
 // computed; then one comparison runs, whoever the user, in a bounded slot.
-func (l *login) check(w http.ResponseWriter, r *http.Request, secure bool) {
+func (l *handler) check(w http.ResponseWriter, r *http.Request, secure bool) {
 	if err := l.cop.Check(r); err != nil {
 		l.page(w, http.StatusForbidden, console.LoginForm{ReturnTo: l.prefix + "/",
 			Error: "This sign-in was sent from another website, so it was refused. Open the console's address yourself and sign in there."})
@@ -235,12 +264,12 @@ func (l *login) check(w http.ResponseWriter, r *http.Request, secure bool) {
 		f.Error = "Enter your user name and your password."
 		l.page(w, http.StatusBadRequest, f)
 		return
-	case len(user) > maxUserLen || len(pass) > maxPassLen:
+	case len(user) > MaxUserLen || len(pass) > maxPassLen:
 		f.User, f.Error = "", "The user name or the password is too long."
 		l.page(w, http.StatusBadRequest, f)
 		return
 	}
-	ip := loginClientIP(r)
+	ip := l.ip(r)
 	keys := []string{"ip " + ipKey(ip), "user " + user}
 	if l.throttled(w, f, keys) {
 		return
@@ -264,7 +293,7 @@ func (l *login) check(w http.ResponseWriter, r *http.Request, secure bool) {
 	defer cancel()
 	logIP := consentlog.TruncateIP(ip)
 	if !ok {
-		metrics.logins.WithLabelValues("failed").Inc()
+		l.onResult("failed")
 		l.logger.Warn("DPO console: failed login", zap.String("user", quoteName(user)), zap.String("client_ip", logIP))
 		l.record(ctx, quoteName(user), "login_failed", url.Values{"ip": {logIP}})
 		now := l.now()
@@ -283,7 +312,7 @@ func (l *login) check(w http.ResponseWriter, r *http.Request, secure bool) {
 	for _, k := range keys {
 		l.fails.forget(k)
 	}
-	metrics.logins.WithLabelValues("ok").Inc()
+	l.onResult("ok")
 	l.logger.Info("DPO console: signed in", zap.String("user", quoteName(user)), zap.String("client_ip", logIP))
 	l.record(ctx, l.user, "login", url.Values{"ip": {logIP}})
 	now := l.now()
@@ -295,9 +324,9 @@ func (l *login) check(w http.ResponseWriter, r *http.Request, secure bool) {
 // verify runs exactly one hash comparison, against the configured hash
 // even for an unknown user: the same algorithm at the same cost, so the
 // answer's timing does not tell whether the user name exists.
-func (l *login) verify(user, pass string) bool {
+func (l *handler) verify(user, pass string) bool {
 	userOK := subtle.ConstantTimeCompare([]byte(user), []byte(l.user)) == 1
-	passOK, err := l.cmp.Compare(l.hash, []byte(pass))
+	passOK, err := l.cmp(l.hash, []byte(pass))
 	if err != nil {
 		l.logger.Error("DPO console: password hash comparison failed", zap.Error(err))
 		return false
@@ -306,7 +335,7 @@ func (l *login) verify(user, pass string) bool {
 }
 
 // throttled answers 429 if any of keys is locked out.
-func (l *login) throttled(w http.ResponseWriter, f console.LoginForm, keys []string) bool {
+func (l *handler) throttled(w http.ResponseWriter, f console.LoginForm, keys []string) bool {
 	now := l.now()
 	var wait time.Duration
 	for _, k := range keys {
@@ -315,7 +344,7 @@ func (l *login) throttled(w http.ResponseWriter, f console.LoginForm, keys []str
 	if wait <= 0 {
 		return false
 	}
-	metrics.logins.WithLabelValues("throttled").Inc()
+	l.onResult("throttled")
 	secs := int((wait + time.Second - 1) / time.Second)
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	wait = time.Duration((secs+59)/60) * time.Minute
@@ -332,14 +361,14 @@ func minutes(d time.Duration) string {
 }
 
 // busy answers a login that found every hashing slot taken.
-func (l *login) busy(w http.ResponseWriter, f console.LoginForm) {
-	metrics.logins.WithLabelValues("throttled").Inc()
+func (l *handler) busy(w http.ResponseWriter, f console.LoginForm) {
+	l.onResult("throttled")
 	w.Header().Set("Retry-After", "5")
 	f.Error = "Too many people are signing in at once. Wait a few seconds and try again."
 	l.page(w, http.StatusServiceUnavailable, f)
 }
 
-func (l *login) serveLogout(w http.ResponseWriter, r *http.Request, secure bool) {
+func (l *handler) serveLogout(w http.ResponseWriter, r *http.Request, secure bool) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "Sign out with the button in the console.", http.StatusMethodNotAllowed)
@@ -352,7 +381,7 @@ func (l *login) serveLogout(w http.ResponseWriter, r *http.Request, secure bool)
 	if s, ok := l.session(r); ok {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
 		defer cancel()
-		l.record(ctx, s.user, "logout", url.Values{"ip": {consentlog.TruncateIP(loginClientIP(r))}})
+		l.record(ctx, s.user, "logout", url.Values{"ip": {consentlog.TruncateIP(l.ip(r))}})
 	}
 	c := l.cookie("", secure)
 	c.MaxAge = -1
@@ -364,13 +393,13 @@ func (l *login) serveLogout(w http.ResponseWriter, r *http.Request, secure bool)
 // record writes an audit entry. A store that cannot take it is logged but
 // does not stop a login: the console must stay reachable to show that the
 // store is down.
-func (l *login) record(ctx context.Context, actor, action string, detail url.Values) {
+func (l *handler) record(ctx context.Context, actor, action string, detail url.Values) {
 	if err := l.audit(ctx, consentlog.AuditEntry{Actor: actor, Action: action, Detail: detail.Encode()}); err != nil {
 		l.logger.Error("DPO console: audit log entry not written", zap.String("action", action), zap.Error(err))
 	}
 }
 
-func (l *login) page(w http.ResponseWriter, status int, f console.LoginForm) {
+func (l *handler) page(w http.ResponseWriter, status int, f console.LoginForm) {
 	if err := console.LoginPage(w, status, l.prefix, f); err != nil {
 		l.logger.Error("DPO console: render login page", zap.Error(err))
 	}
@@ -379,7 +408,7 @@ func (l *login) page(w http.ResponseWriter, status int, f console.LoginForm) {
 // returnPath is where to go after signing in: a console page given by the
 // request, or the console's start page. Only a plain path under the prefix
 // is taken, so the login cannot redirect anywhere else.
-func (l *login) returnPath(raw string) string {
+func (l *handler) returnPath(raw string) string {
 	def := l.prefix + "/"
 	if len(raw) > maxReturnLen || !strings.HasPrefix(raw, def) || strings.Contains(raw, "//") || strings.ContainsRune(raw, '\\') {
 		return def
@@ -406,13 +435,13 @@ type session struct {
 
 // encode is user.issued.seen.mac, the times in Unix seconds (base 36) and
 // the MAC HMAC-SHA256 over the rest.
-func (l *login) encode(s session) string {
+func (l *handler) encode(s session) string {
 	body := base64.RawURLEncoding.EncodeToString([]byte(s.user)) + "." +
 		strconv.FormatInt(s.issued.Unix(), 36) + "." + strconv.FormatInt(s.seen.Unix(), 36)
 	return body + "." + base64.RawURLEncoding.EncodeToString(l.mac(body))
 }
 
-func (l *login) mac(body string) []byte {
+func (l *handler) mac(body string) []byte {
 	m := hmac.New(sha256.New, l.key)
 	m.Write([]byte("v1\x00" + body))
 	return m.Sum(nil)
@@ -420,7 +449,7 @@ func (l *login) mac(body string) []byte {
 
 // session returns r's session if its cookie is authentic and neither idle
 // too long nor past its lifetime.
-func (l *login) session(r *http.Request) (session, bool) {
+func (l *handler) session(r *http.Request) (session, bool) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || len(c.Value) > 512 {
 		return session{}, false
@@ -458,24 +487,25 @@ func cutLast(s, sep string) (before, after string, found bool) {
 
 // setCookie issues s. The browser keeps it no longer than the server
 // would accept it.
-func (l *login) setCookie(w http.ResponseWriter, s session, secure bool) {
+func (l *handler) setCookie(w http.ResponseWriter, s session, secure bool) {
 	c := l.cookie(l.encode(s), secure)
 	c.MaxAge = int(min(sessionIdle, sessionLifetime-s.seen.Sub(s.issued)) / time.Second)
 	http.SetCookie(w, c)
 }
 
-func (l *login) cookie(value string, secure bool) *http.Cookie {
+func (l *handler) cookie(value string, secure bool) *http.Cookie {
 	return &http.Cookie{
 		Name: sessionCookie, Value: value, Path: l.prefix + "/",
 		HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode,
 	}
 }
 
-// loginClientIP is the client address Caddy determined (honouring
-// trusted_proxies), or the peer's.
-func loginClientIP(r *http.Request) string {
-	if ip, _ := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string); ip != "" {
-		return ip
+// ip is the client's address: as the server determined it, or the peer's.
+func (l *handler) ip(r *http.Request) string {
+	if l.clientIP != nil {
+		if ip := l.clientIP(r); ip != "" {
+			return ip
+		}
 	}
 	return peerIP(r)
 }
