@@ -146,7 +146,7 @@ func normalise(r Record) Record {
 	r.Time = r.Time.UTC().Truncate(time.Microsecond)
 	r.Path = truncate(StripQuery(r.Path), maxPath)
 	r.IP = TruncateIP(r.IP)
-	r.Granted = sortCategories(r.Granted)
+	r.Granted = inColumnOrder(r.Granted)
 	r.PolicyVersion = truncate(r.PolicyVersion, maxShort)
 	r.BannerHash = truncate(r.BannerHash, maxText)
 	r.Locale = truncate(r.Locale, maxShort)
@@ -175,7 +175,9 @@ func truncate(s string, n int) string {
 // here; until then records granting it are rejected rather than truncated.
 var storedCategories = []trackers.Category{trackers.Analytics, trackers.Media, trackers.Social, trackers.Marketing}
 
-func sortCategories(cs []trackers.Category) []trackers.Category {
+// inColumnOrder returns cs in storedCategories order without necessary,
+// followed by any category with no column.
+func inColumnOrder(cs []trackers.Category) []trackers.Category {
 	out := make([]trackers.Category, 0, len(storedCategories))
 	for _, c := range storedCategories {
 		if slices.Contains(cs, c) {

@@ -234,7 +234,7 @@ func scanRecord(sc scanner) (Record, string, error) {
 		return Record{}, "", fmt.Errorf("record %d: time %q: %w", r.Seq, ts, err)
 	}
 	r.Event, r.Method = Event(event), Method(method)
-	r.Granted = sortCategories(nil)
+	r.Granted = inColumnOrder(nil)
 	for i, c := range storedCategories {
 		if cat[i] != 0 {
 			r.Granted = append(r.Granted, c)
