@@ -27,7 +27,14 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		policy_version <version>
 //		rule <host[/path]> <category|necessary>
 //		inline_rule <code substring> <category>
-//		cookie <name> <category> [prefix]
+//		cookie <name> <category|necessary> [prefix] [{
+//			provider <name>
+//			purpose <text> [<Welsh>]
+//			content <text> [<Welsh>]
+//			expires session|<duration>
+//			justification <text> [<Welsh>]
+//			prefix
+//		}]
 //		necessary_cookies <name...>
 //		scrub_request_cookies
 //		accept_max_age <duration>
@@ -74,11 +81,11 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 			h.Rules = append(h.Rules, Rule{Match: match, Category: cat, Inline: inline})
 		case "cookie":
-			args := d.RemainingArgs()
-			if len(args) < 2 || len(args) > 3 || (len(args) == 3 && args[2] != "prefix") {
-				return d.Errf("usage: cookie <name> <category> [prefix]")
+			c, err := parseCookie(d)
+			if err != nil {
+				return err
 			}
-			h.Cookies = append(h.Cookies, SiteCookie{Name: args[0], Category: args[1], Prefix: len(args) == 3})
+			h.Cookies = append(h.Cookies, c)
 		case "necessary_cookies":
 			args := d.RemainingArgs()
 			if len(args) == 0 {
@@ -178,4 +185,40 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		}
 	}
 	return nil
+}
+
+// parseCookie reads a cookie sub-directive: the one-line form, and the
+// block that says what the cookie table shows of it.
+func parseCookie(d *caddyfile.Dispenser) (SiteCookie, error) {
+	const usage = "usage: cookie <name> <category> [prefix] [{ provider, purpose, content, expires, justification, prefix }]"
+	args := d.RemainingArgs()
+	if len(args) < 2 || len(args) > 3 || (len(args) == 3 && args[2] != "prefix") {
+		return SiteCookie{}, d.Errf("%s", usage)
+	}
+	c := SiteCookie{Name: args[0], Category: args[1], Prefix: len(args) == 3}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		field, args := d.Val(), d.RemainingArgs()
+		text := map[string][2]*string{
+			"provider":      {&c.Provider},
+			"expires":       {&c.Expires},
+			"purpose":       {&c.Purpose, &c.PurposeCy},
+			"content":       {&c.Content, &c.ContentCy},
+			"justification": {&c.Justification, &c.JustificationCy},
+		}
+		dst, known := text[field]
+		switch {
+		case field == "prefix" && len(args) == 0:
+			c.Prefix = true
+		case !known && field != "prefix":
+			return SiteCookie{}, d.Errf("cookie %s: unrecognized field %q (want provider, purpose, content, expires, justification or prefix)", c.Name, field)
+		case field == "prefix" || len(args) == 0 || len(args) == 2 && dst[1] == nil || len(args) > 2:
+			return SiteCookie{}, d.Errf("cookie %s: %s: wrong argument count", c.Name, field)
+		default:
+			// purpose, content and justification take their Welsh second.
+			for i, a := range args {
+				*dst[i] = a
+			}
+		}
+	}
+	return c, nil
 }

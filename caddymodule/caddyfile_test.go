@@ -27,6 +27,11 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		{"inline_rule \"clarity.ms/tag\" analytics", Handler{Rules: []Rule{{Match: "clarity.ms/tag", Category: "analytics", Inline: true}}}},
 		{"cookie _council_ab analytics\ncookie ab_ marketing prefix", Handler{Cookies: []SiteCookie{
 			{Name: "_council_ab", Category: "analytics"}, {Name: "ab_", Category: "marketing", Prefix: true}}}},
+		{"cookie PHPSESSID necessary {\nprovider \"Anytown Council\"\npurpose \"Keeps you signed in\" \"Yn eich cadw wedi mewngofnodi\"\ncontent \"a random session identifier\"\nexpires session\njustification \"Needed for sign-in\" \"Ei angen i fewngofnodi\"\n}\ncookie ab_ analytics {\nprefix\nexpires \"2 years\"\n}",
+			Handler{Cookies: []SiteCookie{
+				{Name: "PHPSESSID", Category: "necessary", Provider: "Anytown Council", Purpose: "Keeps you signed in", PurposeCy: "Yn eich cadw wedi mewngofnodi",
+					Content: "a random session identifier", Expires: "session", Justification: "Needed for sign-in", JustificationCy: "Ei angen i fewngofnodi"},
+				{Name: "ab_", Category: "analytics", Prefix: true, Expires: "2 years"}}}},
 		{"necessary_cookies PHPSESSID ASP.NET_SessionId", Handler{NecessaryCookies: []string{"PHPSESSID", "ASP.NET_SessionId"}}},
 		{"scrub_request_cookies", Handler{ScrubRequestCookies: true}},
 		{"accept_max_age 300d\nreject_max_age 90d", Handler{AcceptMaxAge: 300 * day, RejectMaxAge: 90 * day}},
@@ -69,6 +74,12 @@ func TestUnmarshalCaddyfileErrors(t *testing.T) {
 		{"cookie_consent {\ninline_rule x\n}", "wrong argument count"},
 		{"cookie_consent {\ncookie _x\n}", "usage: cookie"},
 		{"cookie_consent {\ncookie _x analytics suffix\n}", "usage: cookie"},
+		{"cookie_consent {\ncookie _x analytics {\ncolour blue\n}\n}", `cookie _x: unrecognized field "colour"`},
+		{"cookie_consent {\ncookie _x analytics {\npurpose\n}\n}", "cookie _x: purpose: wrong argument count"},
+		{"cookie_consent {\ncookie _x analytics {\npurpose a b c\n}\n}", "cookie _x: purpose: wrong argument count"},
+		{"cookie_consent {\ncookie _x analytics {\nprovider a b\n}\n}", "cookie _x: provider: wrong argument count"},
+		{"cookie_consent {\ncookie _x analytics {\nexpires\n}\n}", "cookie _x: expires: wrong argument count"},
+		{"cookie_consent {\ncookie _x analytics {\nprefix yes\n}\n}", "cookie _x: prefix: wrong argument count"},
 		{"cookie_consent {\nnecessary_cookies\n}", "wrong argument count"},
 		{"cookie_consent {\nscrub_request_cookies yes\n}", "wrong argument count"},
 		{"cookie_consent {\naccept_max_age\n}", "wrong argument count"},
@@ -93,6 +104,30 @@ func TestUnmarshalCaddyfileErrors(t *testing.T) {
 		}
 		if err != nil && !strings.Contains(err.Error(), "Testfile:") {
 			t.Errorf("%q: error %v does not name the file and line", tc.block, err)
+		}
+	}
+}
+
+// A declared cookie's category and expiry are checked, and a catalogue
+// tracker's cookie cannot be passed off as strictly necessary.
+func TestValidateCookies(t *testing.T) {
+	for _, tc := range []struct {
+		h    Handler
+		want string // "" for valid
+	}{
+		{Handler{Cookies: []SiteCookie{{Name: "PHPSESSID", Category: "necessary", Expires: "session"}}}, ""},
+		{Handler{Cookies: []SiteCookie{{Name: "ab_", Category: "analytics", Prefix: true, Expires: "13mo"}}}, ""},
+		{Handler{Cookies: []SiteCookie{{Name: "_ga", Category: "analytics"}}}, ""},
+		{Handler{Cookies: []SiteCookie{{Name: "x", Category: "essential"}}}, `cookie "x": unknown category "essential"`},
+		{Handler{Cookies: []SiteCookie{{Name: "x", Category: "analytics", Expires: "a while"}}}, `cookie "x": cookie expiry "a while"`},
+		{Handler{Cookies: []SiteCookie{{Name: "_ga", Category: "necessary"}}}, `cookie "_ga": Google Analytics sets it for analytics, so it is not strictly necessary`},
+		{Handler{Cookies: []SiteCookie{{Name: "_fbp", Category: "necessary"}}}, `cookie "_fbp": Meta (Facebook) sets it for marketing`},
+		{Handler{Cookies: []SiteCookie{{Name: "_g", Prefix: true, Category: "necessary"}}}, `cookie "_g": Google Ads sets it for marketing`},
+		{Handler{NecessaryCookies: []string{"PHPSESSID", "_ga"}}, `necessary_cookies "_ga": Google Analytics sets it for analytics`},
+	} {
+		err := tc.h.Validate()
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%+v: %v, want %q", tc.h.Cookies, err, tc.want)
 		}
 	}
 }

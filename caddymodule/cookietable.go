@@ -1,24 +1,74 @@
 package caddymodule
 
 import (
-	"encoding/json"
 	"net/http"
 
+	"github.com/consentgate/consentgate/consent"
+	"github.com/consentgate/consentgate/cookiepolicy"
 	"github.com/consentgate/consentgate/cookietable"
 )
 
-// serveCookieTable is the cookie table as a page, JSON or CSV.
+// cookieTableCSP is the cookie table page's Content-Security-Policy: the
+// page is one document with one inline style and links, and runs nothing.
+var cookieTableCSP = "default-src 'none'; style-src " + cookietable.StyleHash + "; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+
+// serveCookieTable is the cookie table as a page, JSON or CSV, in the
+// language ?lang= asks for.
 func (h *Handler) serveCookieTable(w http.ResponseWriter, r *http.Request) error {
-	rows := h.cookies.Table(h.SiteName, h.policy)
-	switch r.URL.Query().Get("format") {
+	q := r.URL.Query()
+	lang := h.locale("", q.Get("lang"))
+	// Seen stays nil (every catalogue vendor) until the vendors the
+	// rewriter meets are kept.
+	rows := h.cookies.Table(cookiepolicy.TableInput{Site: h.SiteName, Consent: h.policy, Details: h.cookieDetails()})
+	t := h.texts[lang]
+	cats := map[string]cookietable.CategoryText{}
+	names := map[string]string{}
+	for id, c := range t.Categories {
+		cats[id], names[id] = cookietable.CategoryText{Name: c.Name, Desc: c.Desc}, c.Name
+	}
+	switch q.Get("format") {
 	case "json":
 		w.Header().Set("Content-Type", "application/json")
-		return json.NewEncoder(w).Encode(rows)
+		return cookietable.WriteJSON(w, cookietable.Records(rows, lang, names))
 	case "csv":
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="cookies.csv"`)
-		return cookietable.WriteCSV(w, rows)
+		w.Header().Set("Content-Disposition", `attachment; filename="cookies-`+lang+`.csv"`)
+		return cookietable.WriteCSV(w, cookietable.Records(rows, lang, names))
+	}
+	v := h.visitorOf(r)
+	if !v.Decided {
+		v.Decision = consent.Decision{} // as the banner does: an expired choice's ID is not shown
+	}
+	self := r.URL.Path
+	if lang == "cy" {
+		self += "?lang=cy"
+	}
+	p := cookietable.Page{
+		Lang: lang, Site: h.SiteName, Prefix: Prefix, Rows: rows, ReturnTo: consent.SafeReturn(self),
+		Text: h.Text[lang], Category: cats, IDLabel: t.ConsentID, NoChoice: t.NoChoice,
+		ConsentID: v.Decision.ID, Decided: v.Decided, Granted: v.Decision.Granted,
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	return cookietable.WriteHTML(w, h.SiteName, Prefix, h.locale("", r.URL.Query().Get("lang")), rows)
+	w.Header().Set("Content-Security-Policy", cookieTableCSP)
+	w.Header().Set("Cache-Control", "no-store") // it shows the visitor's consent ID
+	return cookietable.WriteHTML(w, p)
+}
+
+// cookieDetails is what the config says of each declared cookie, for the
+// table. Validate has checked every expiry parses.
+func (h *Handler) cookieDetails() map[string]cookiepolicy.Details {
+	out := make(map[string]cookiepolicy.Details, len(h.Cookies))
+	for _, c := range h.Cookies {
+		d := cookiepolicy.Details{
+			Provider:      c.Provider,
+			Purpose:       cookietable.Text{En: c.Purpose, Cy: c.PurposeCy},
+			Content:       cookietable.Text{En: c.Content, Cy: c.ContentCy},
+			Justification: cookietable.Text{En: c.Justification, Cy: c.JustificationCy},
+		}
+		if e, err := cookietable.ParseExpiry(c.Expires); c.Expires != "" && err == nil {
+			d.Expiry = &e
+		}
+		out[c.Name] = d
+	}
+	return out
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/consentgate/consentgate/consent"
 	_ "github.com/consentgate/consentgate/consentlogcli" // caddy consent-log, beside the handler that keeps the log
 	"github.com/consentgate/consentgate/cookiepolicy"
+	"github.com/consentgate/consentgate/cookietable"
 	"github.com/consentgate/consentgate/trackers"
 )
 
@@ -143,11 +144,22 @@ type Rule struct {
 	Inline   bool   `json:"inline,omitempty"`
 }
 
-// SiteCookie is a non-essential cookie the site itself sets.
+// SiteCookie is a cookie the site itself sets: a non-essential one, held
+// back until its category is consented, or with category "necessary" one
+// that never is. The rest is what the cookie table says of it; the *Cy
+// fields are its Welsh, and what is left out gets a default.
 type SiteCookie struct {
-	Name     string `json:"name"`
-	Category string `json:"category"`
-	Prefix   bool   `json:"prefix,omitempty"`
+	Name            string `json:"name"`
+	Category        string `json:"category"`
+	Prefix          bool   `json:"prefix,omitempty"`
+	Provider        string `json:"provider,omitempty"`
+	Purpose         string `json:"purpose,omitempty"`
+	PurposeCy       string `json:"purpose_cy,omitempty"`
+	Content         string `json:"content,omitempty"`
+	ContentCy       string `json:"content_cy,omitempty"`
+	Expires         string `json:"expires,omitempty"` // "session", "30d", "2 years"; default session
+	Justification   string `json:"justification,omitempty"`
+	JustificationCy string `json:"justification_cy,omitempty"`
 }
 
 // CaddyModule returns the Caddy module information.
@@ -310,9 +322,23 @@ func (h *Handler) Validate() error {
 			return fmt.Errorf("cookie_consent: gpc: unknown category %q (want one of %v)", c, trackers.Categories)
 		}
 	}
+	builtin, _ := trackers.New(trackers.Builtin, nil)
 	for _, c := range h.Cookies {
-		if !trackers.Category(c.Category).Valid() {
-			return fmt.Errorf("cookie_consent: cookie %q: unknown category %q (want one of %v)", c.Name, c.Category, trackers.Categories)
+		if cat := trackers.Category(c.Category); !cat.Valid() && cat != trackers.Necessary {
+			return fmt.Errorf("cookie_consent: cookie %q: unknown category %q (want necessary or one of %v)", c.Name, c.Category, trackers.Categories)
+		}
+		if c.Expires != "" {
+			if _, err := cookietable.ParseExpiry(c.Expires); err != nil {
+				return fmt.Errorf("cookie_consent: cookie %q: %w", c.Name, err)
+			}
+		}
+		if v := cookiepolicy.Tracker(builtin, c.Name, c.Prefix); v != nil && c.Category == string(trackers.Necessary) {
+			return fmt.Errorf("cookie_consent: cookie %q: %s sets it for %s, so it is not strictly necessary and needs consent; declare it %s or leave it to the catalogue", c.Name, v.Name, v.Category, v.Category)
+		}
+	}
+	for _, n := range h.NecessaryCookies {
+		if v := cookiepolicy.Tracker(builtin, n, false); v != nil {
+			return fmt.Errorf("cookie_consent: necessary_cookies %q: %s sets it for %s, so it is not strictly necessary and needs consent", n, v.Name, v.Category)
 		}
 	}
 	for loc := range h.Text {

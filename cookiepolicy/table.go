@@ -1,52 +1,170 @@
 package cookiepolicy
 
 import (
-	"fmt"
-	"time"
+	"slices"
+	"strings"
 
 	"github.com/consentgate/consentgate/consent"
 	"github.com/consentgate/consentgate/cookietable"
 	"github.com/consentgate/consentgate/trackers"
 )
 
-// Table is the cookie table of site (its name as visitors know it) whose
-// choices last as long as cp says: the consent cookie, the necessary and
-// declared cookies, then the catalogue's.
-func (p *Policy) Table(site string, cp consent.Policy) []cookietable.Row {
+// Details is what the cookie table says of a cookie the site declares.
+// Empty fields get defaults worded for the cookie's category, so that no
+// cell is blank.
+type Details struct {
+	Provider      string // default: the site
+	Purpose       cookietable.Text
+	Content       cookietable.Text
+	Expiry        *cookietable.Expiry // default: a session cookie
+	Justification cookietable.Text    // why a strictly necessary cookie needs no consent
+}
+
+// TableInput is what a site's table is built from besides the policy.
+type TableInput struct {
+	Site    string         // the site's name as visitors know it
+	Consent consent.Policy // how long the consent cookie lasts
+	// Seen are the IDs of the catalogue vendors found in the site's pages.
+	// The table lists only their cookies (and those of the vendors they
+	// load, see loads); nil lists every catalogue vendor, for a site whose
+	// pages have not been seen yet.
+	Seen []string
+	// Details describes the necessary and declared cookies, by name (a
+	// prefix's without "*").
+	Details map[string]Details
+}
+
+// loads are the catalogue vendors whose cookies a vendor brings although
+// its own entry lists none: Tag Manager loads Google Analytics, and Meta's
+// and X's other tags set the cookies listed on their main entries.
+var loads = map[string][]string{
+	"google-tag-manager": {"google-analytics"},
+	"facebook-tr":        {"meta"},
+	"facebook-sdk":       {"meta"},
+	"facebook":           {"meta"},
+	"x-ads":              {"twitter"},
+}
+
+// Table is the site's cookie table: the consent cookie, the necessary and
+// declared cookies, then the cookies of the catalogue vendors the site
+// uses. A catalogue row the site declares itself is left to the site's row.
+func (p *Policy) Table(in TableInput) []cookietable.Row {
+	accept := cookietable.Lasting(in.Consent.AcceptMaxAge)
+	reject := cookietable.Lasting(in.Consent.RejectMaxAge)
+	accept.IfRejected = &reject
 	rows := []cookietable.Row{{
-		Name: consent.CookieName, Provider: site, Category: string(trackers.Necessary),
-		Purpose: "Remembers your cookie choice", Content: "Consent ID, the categories you chose, the date",
-		Expiry:  fmt.Sprintf("%s if you reject, %s if you accept", humanDuration(cp.RejectMaxAge), humanDuration(cp.AcceptMaxAge)),
-		Storage: "cookie",
+		Name: consent.CookieName, Storage: "cookie", Category: trackers.Necessary, Provider: in.Site,
+		Purpose: cookietable.Text{En: "Remembers your cookie choice", Cy: "Yn cofio eich dewis cwcis"},
+		Content: cookietable.Text{En: "Your consent ID, the categories you chose and the date", Cy: "Eich ID caniatâd, y categorïau a ddewisoch a'r dyddiad"},
+		Expiry:  accept,
+		Justification: cookietable.Text{En: "Without it we could not respect your choice, including a refusal",
+			Cy: "Hebddo ni allem barchu eich dewis, gan gynnwys gwrthod"},
 	}}
+	own := map[string]bool{consent.CookieName: true}
+	add := func(name string, prefix bool, cat trackers.Category) {
+		if n := (cookietable.Row{Name: name, Prefix: prefix}).DisplayName(); !own[n] {
+			rows = append(rows, siteRow(in, name, prefix, cat))
+			own[n] = true
+		}
+	}
 	for _, n := range p.necessaryNames {
-		rows = append(rows, cookietable.Row{Name: n, Provider: site, Category: string(trackers.Necessary), Purpose: "Needed for the site to work", Storage: "cookie"})
+		add(n, false, trackers.Necessary)
 	}
 	for _, c := range p.declared {
-		name := c.Name
-		if c.Prefix {
-			name += "*"
+		add(c.Name, c.Prefix, c.Category)
+	}
+	used := p.vendorsUsed(in.Seen)
+	for _, v := range p.catalogue.Vendors() {
+		if !used(v.ID) {
+			continue
 		}
-		rows = append(rows, cookietable.Row{Name: name, Provider: site, Category: string(c.Category), Storage: "cookie"})
+		for _, r := range cookietable.VendorRows(v) {
+			if !own[r.DisplayName()] {
+				rows = append(rows, r)
+			}
+		}
 	}
-	return cookietable.Build(p.catalogue, rows)
+	return rows
 }
 
-// humanDuration says a cookie lifetime the way a cookie table does.
-func humanDuration(d time.Duration) string {
-	switch days := int(d / (24 * time.Hour)); {
-	case d < 24*time.Hour:
-		return d.Round(time.Second).String()
-	case days%30 == 0:
-		return plural(days/30, "month")
-	default:
-		return plural(days, "day")
+// vendorsUsed reports which catalogue vendors the site's pages use.
+func (p *Policy) vendorsUsed(seen []string) func(id string) bool {
+	if len(seen) == 0 {
+		return func(string) bool { return true }
 	}
+	ids := map[string]bool{}
+	for _, id := range seen {
+		ids[id] = true
+		for _, l := range loads[id] {
+			ids[l] = true
+		}
+	}
+	return func(id string) bool { return ids[id] }
 }
 
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
+// sessionCookies are the session cookies of common web platforms, which a
+// site lists as necessary without saying more.
+var sessionCookies = []string{"PHPSESSID", "ASP.NET_SessionId", "JSESSIONID", "laravel_session", "connect.sid", "sessionid"}
+
+// defaultPurpose words what a site's cookie of each category is for, when
+// the site does not say.
+var defaultPurpose = map[trackers.Category]cookietable.Text{
+	trackers.Necessary: {En: "Needed for this website to work", Cy: "Mae ei angen er mwyn i'r wefan hon weithio"},
+	trackers.Analytics: {En: "Helps us understand how this website is used", Cy: "Yn ein helpu i ddeall sut y caiff y wefan hon ei defnyddio"},
+	trackers.Media:     {En: "Lets you watch embedded videos", Cy: "Yn gadael i chi wylio fideos wedi'u mewnosod"},
+	trackers.Social:    {En: "Shows content from social networks", Cy: "Yn dangos cynnwys o rwydweithiau cymdeithasol"},
+	trackers.Marketing: {En: "Measures our advertising", Cy: "Yn mesur ein hysbysebu"},
+}
+
+// siteRow is a cookie the site sets itself, as its Details describe it.
+func siteRow(in TableInput, name string, prefix bool, cat trackers.Category) cookietable.Row {
+	d := in.Details[name]
+	r := cookietable.Row{
+		Name: name, Prefix: prefix, Storage: "cookie", Category: cat, Provider: d.Provider,
+		Purpose: d.Purpose, Content: d.Content, Expiry: cookietable.Session, Justification: d.Justification,
 	}
-	return fmt.Sprintf("%d %ss", n, unit)
+	if r.Provider == "" {
+		r.Provider = in.Site
+	}
+	if d.Expiry != nil {
+		r.Expiry = *d.Expiry
+	}
+	session := !prefix && slices.Contains(sessionCookies, name)
+	if r.Purpose.En == "" {
+		r.Purpose = defaultPurpose[cat]
+		if session {
+			r.Purpose = cookietable.Text{En: "Keeps your visit together from page to page, such as a form you are filling in",
+				Cy: "Yn cadw eich ymweliad at ei gilydd o dudalen i dudalen, fel ffurflen rydych yn ei llenwi"}
+		}
+	}
+	if r.Content.En == "" {
+		r.Content = cookietable.Text{En: "A value this website sets", Cy: "Gwerth y mae'r wefan hon yn ei osod"}
+		if session {
+			r.Content = cookietable.Text{En: "A random session identifier", Cy: "Dynodwr sesiwn ar hap"}
+		}
+	}
+	return r
+}
+
+// Tracker returns the catalogue's analytics or marketing vendor that sets a
+// cookie called name (with prefix, any name starting with it), or nil: a
+// site must not declare such a cookie strictly necessary.
+func Tracker(cat *trackers.Catalogue, name string, prefix bool) *trackers.Vendor {
+	tracking := func(v *trackers.Vendor) bool {
+		return v != nil && (v.Category == trackers.Analytics || v.Category == trackers.Marketing)
+	}
+	if v, _ := cat.MatchCookie(name); tracking(v) {
+		return v
+	}
+	if !prefix {
+		return nil
+	}
+	for _, v := range cat.Vendors() {
+		for _, c := range v.Cookies {
+			if tracking(v) && strings.HasPrefix(c.Name, name) {
+				return v
+			}
+		}
+	}
+	return nil
 }

@@ -1,0 +1,248 @@
+package cookietable
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"io"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/consentgate/consentgate/trackers"
+)
+
+// Wording is the page's own text in each language, by the keys a site's
+// `text <locale> <key> <text>` overrides. The banner's locale files carry
+// the same keys with the same text, so that banner.LoadText accepts the
+// overrides; a test keeps the two in step.
+var Wording = map[string]map[string]string{
+	"en": {
+		"tableTitle":         "Cookies used on {site}",
+		"tableBack":          "Back to {site}",
+		"tableIntro":         "This is every cookie and similar store of information that {site} may put on your device, grouped by what it is for. Optional cookies are only set if you agree to them.",
+		"tableThirdParty":    "Third-party cookies are set by another organisation's website, such as YouTube's. We cannot delete them for you: you can delete them in your browser's settings.",
+		"tableChanged":       "This table was last changed on {date}.",
+		"tableYourChoice":    "Your cookie choice",
+		"tableAllowed":       "You have allowed:",
+		"tableOnlyNecessary": "You have allowed only strictly necessary cookies.",
+		"tableChange":        "Change your cookie settings",
+		"tableCaption":       "{category}: the cookies we use",
+		"tableName":          "Name",
+		"tableProvider":      "Provider",
+		"tablePurpose":       "Purpose",
+		"tableContent":       "Typical content",
+		"tableExpires":       "Expires",
+		"tableParty":         "First or third party",
+		"tableFirstParty":    "First party",
+		"tableThirdPartyRow": "Third party",
+		"tableLocalStorage":  "local storage",
+		"tableAnyName":       "any name starting with {name}",
+		"tableWhyNeeded":     "Why it is strictly necessary:",
+		"tableDownload":      "Download this table:",
+	},
+	"cy": {
+		"tableTitle":         "Cwcis a ddefnyddir ar {site}",
+		"tableBack":          "Yn ôl i {site}",
+		"tableIntro":         "Dyma bob cwci a storfa debyg o wybodaeth y gall {site} eu rhoi ar eich dyfais, wedi'u grwpio yn ôl eu diben. Dim ond os byddwch yn cytuno iddynt y caiff cwcis dewisol eu gosod.",
+		"tableThirdParty":    "Caiff cwcis trydydd parti eu gosod gan wefan sefydliad arall, fel YouTube. Ni allwn eu dileu ar eich rhan: gallwch eu dileu yng ngosodiadau eich porwr.",
+		"tableChanged":       "Newidiwyd y tabl hwn ddiwethaf ar {date}.",
+		"tableYourChoice":    "Eich dewis cwcis",
+		"tableAllowed":       "Rydych wedi caniatáu:",
+		"tableOnlyNecessary": "Rydych wedi caniatáu cwcis hollol angenrheidiol yn unig.",
+		"tableChange":        "Newid eich gosodiadau cwcis",
+		"tableCaption":       "{category}: y cwcis rydym yn eu defnyddio",
+		"tableName":          "Enw",
+		"tableProvider":      "Darparwr",
+		"tablePurpose":       "Diben",
+		"tableContent":       "Cynnwys nodweddiadol",
+		"tableExpires":       "Yn dod i ben",
+		"tableParty":         "Parti cyntaf neu drydydd parti",
+		"tableFirstParty":    "Parti cyntaf",
+		"tableThirdPartyRow": "Trydydd parti",
+		"tableLocalStorage":  "storfa leol",
+		"tableAnyName":       "unrhyw enw sy'n dechrau â {name}",
+		"tableWhyNeeded":     "Pam mae'n hollol angenrheidiol:",
+		"tableDownload":      "Lawrlwytho'r tabl hwn:",
+	},
+}
+
+// CategoryText is a category's heading and purpose, as the banner words them.
+type CategoryText struct{ Name, Desc string }
+
+// Page is what one rendering of the table needs to know.
+type Page struct {
+	Lang      string // "en" or "cy"; anything else is English
+	Site      string // the site's name as visitors know it
+	Home      string // where "Back to <site>" goes (default "/")
+	Prefix    string // the consent endpoints' path prefix, e.g. "/_consent"
+	Rows      []Row
+	ReturnTo  string                  // the page the settings link returns to
+	Text      map[string]string       // the site's overrides of Wording[Lang]
+	Category  map[string]CategoryText // heading and purpose per category, in Lang
+	ConsentID string                  // the visitor's, "" when they have none
+	NoChoice  string                  // the banner's "You have not made a choice yet."
+	IDLabel   string                  // the banner's "Your consent ID"
+	Decided   bool
+	Granted   []trackers.Category
+	// Changed is when the table's content last changed; zero leaves the
+	// sentence out.
+	Changed time.Time
+}
+
+// groupOrder is the order of the page's sections: strictly necessary first.
+var groupOrder = append([]trackers.Category{trackers.Necessary}, trackers.Categories...)
+
+type group struct {
+	ID            trackers.Category
+	Name, Desc    string
+	Caption       string
+	Rows          []cell
+	Justification bool
+}
+
+type cell struct {
+	Name, Storage, AnyName, Provider, Purpose, Why, Content, Expiry, Party string
+}
+
+// words is Wording[lang] with the site's overrides, and {site} filled in.
+func (p Page) words() map[string]string {
+	lang := p.lang()
+	w := map[string]string{}
+	for k, v := range Wording[lang] {
+		if o, ok := p.Text[k]; ok {
+			v = o
+		}
+		w[k] = strings.ReplaceAll(v, "{site}", p.Site)
+	}
+	return w
+}
+
+func (p Page) lang() string {
+	if p.Lang == "cy" {
+		return "cy"
+	}
+	return "en"
+}
+
+var monthsCy = []string{"Ionawr", "Chwefror", "Mawrth", "Ebrill", "Mai", "Mehefin", "Gorffennaf", "Awst", "Medi", "Hydref", "Tachwedd", "Rhagfyr"}
+
+// date says a day as a British reader writes it ("2 December 2026", "2 Rhagfyr 2026").
+func date(t time.Time, lang string) string {
+	if lang == "cy" {
+		return fmt.Sprintf("%d %s %d", t.Day(), monthsCy[t.Month()-1], t.Year())
+	}
+	return t.Format("2 January 2006")
+}
+
+// view is what the template reads.
+func (p Page) view() map[string]any {
+	lang, w := p.lang(), p.words()
+	var groups []group
+	for _, cat := range groupOrder {
+		ct := p.Category[string(cat)]
+		g := group{ID: cat, Name: ct.Name, Desc: ct.Desc, Caption: strings.ReplaceAll(w["tableCaption"], "{category}", ct.Name)}
+		for _, r := range p.Rows {
+			if r.Category != cat {
+				continue
+			}
+			c := cell{Name: r.DisplayName(), Provider: r.Provider, Purpose: r.Purpose.In(lang), Why: r.Justification.In(lang),
+				Content: r.Content.In(lang), Expiry: r.Expiry.Words(lang), Party: w["tableFirstParty"]}
+			if r.Prefix {
+				c.AnyName = strings.ReplaceAll(w["tableAnyName"], "{name}", r.Name)
+			}
+			if r.Storage != "" && r.Storage != "cookie" {
+				c.Storage = w["tableLocalStorage"]
+			}
+			if r.ThirdParty {
+				c.Party = w["tableThirdPartyRow"]
+			}
+			g.Rows = append(g.Rows, c)
+		}
+		if len(g.Rows) > 0 {
+			groups = append(groups, g)
+		}
+	}
+	home := p.Home
+	if home == "" {
+		home = "/"
+	}
+	var allowed []string
+	for _, c := range trackers.Categories {
+		if slices.Contains(p.Granted, c) {
+			allowed = append(allowed, p.Category[string(c)].Name)
+		}
+	}
+	changed := ""
+	if !p.Changed.IsZero() {
+		changed = strings.ReplaceAll(w["tableChanged"], "{date}", date(p.Changed, lang))
+	}
+	settings := p.Prefix + "/settings?return_to=" + url.QueryEscape(p.ReturnTo)
+	if lang == "cy" {
+		settings += "&lang=cy"
+	}
+	return map[string]any{
+		"Lang": lang, "W": w, "Groups": groups, "Home": home, "Settings": settings, "Changed": changed,
+		"ConsentID": p.ConsentID, "IDLabel": p.IDLabel, "NoChoice": p.NoChoice, "Decided": p.Decided,
+		"Allowed": strings.Join(allowed, ", "), "Style": template.CSS(style), "LangQuery": map[bool]string{true: "&lang=cy"}[lang == "cy"],
+	}
+}
+
+// style is the page's only CSS, inline so that the page needs nothing else
+// and a CSP can allow it by StyleHash. Below 40em each row becomes a block
+// of labelled lines (data-label), so nothing scrolls sideways at 320 px.
+const style = `body{margin:0;padding:1rem;font:1rem/1.5 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;color:#0b0c0c;background:#fff}
+main{max-width:72rem;margin:0 auto}
+h1{font-size:2rem;line-height:1.2;margin:1rem 0}
+h2{font-size:1.5rem;margin:2rem 0 .5rem}
+a{color:#1d4ed8}
+a:focus{outline:3px solid #fd0;background:#fd0;color:#0b0c0c;text-decoration:none}
+.cg-btn{display:inline-block;min-height:24px;padding:.5rem 1rem;background:#00703c;color:#fff;text-decoration:none;font-weight:bold}
+table{border-collapse:collapse;width:100%;margin:0 0 1.5rem}
+caption{text-align:left;font-weight:bold;padding:.5rem 0}
+th,td{text-align:left;vertical-align:top;padding:.5rem;border-bottom:1px solid #b1b4b6}
+td,code{overflow-wrap:anywhere}
+.cg-note{display:block;font-size:.875rem;color:#505a5f}
+@media (max-width:40em){thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+table,tbody,tr,td{display:block;width:auto}
+tr{border-top:2px solid #0b0c0c;padding:.5rem 0}
+td{border:0;padding:.25rem 0}
+td::before{content:attr(data-label);display:block;font-weight:bold}}
+`
+
+// StyleHash is the CSP source that allows the page's inline style.
+var StyleHash = func() string {
+	sum := sha256.Sum256([]byte(style))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}()
+
+var page = template.Must(template.New("t").Parse(`<!DOCTYPE html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.W.tableTitle}}</title><style>{{.Style}}</style></head>
+<body><main>
+<p><a href="{{.Home}}">{{.W.tableBack}}</a></p>
+<h1>{{.W.tableTitle}}</h1>
+<p>{{.W.tableIntro}}</p>
+{{if .Changed}}<p>{{.Changed}}</p>
+{{end}}<section aria-labelledby="cg-choice"><h2 id="cg-choice">{{.W.tableYourChoice}}</h2>
+{{if .ConsentID}}<p>{{.IDLabel}}: <code>{{.ConsentID}}</code></p>
+{{end}}<p>{{if not .Decided}}{{.NoChoice}}{{else if .Allowed}}{{.W.tableAllowed}} {{.Allowed}}.{{else}}{{.W.tableOnlyNecessary}}{{end}}</p>
+<p><a class="cg-btn" href="{{.Settings}}">{{.W.tableChange}}</a></p></section>
+{{range .Groups}}<section aria-labelledby="cg-{{.ID}}"><h2 id="cg-{{.ID}}">{{.Name}}</h2>
+<p>{{.Desc}}</p>
+<table><caption>{{.Caption}}</caption>
+<thead><tr><th scope="col">{{$.W.tableName}}</th><th scope="col">{{$.W.tableProvider}}</th><th scope="col">{{$.W.tablePurpose}}</th><th scope="col">{{$.W.tableContent}}</th><th scope="col">{{$.W.tableExpires}}</th><th scope="col">{{$.W.tableParty}}</th></tr></thead>
+<tbody>
+{{range .Rows}}<tr><td data-label="{{$.W.tableName}}"><code>{{.Name}}</code>{{if .AnyName}}<span class="cg-note">{{.AnyName}}</span>{{end}}{{if .Storage}}<span class="cg-note">{{.Storage}}</span>{{end}}</td><td data-label="{{$.W.tableProvider}}">{{.Provider}}</td><td data-label="{{$.W.tablePurpose}}">{{.Purpose}}{{if .Why}}<span class="cg-note">{{$.W.tableWhyNeeded}} {{.Why}}</span>{{end}}</td><td data-label="{{$.W.tableContent}}">{{.Content}}</td><td data-label="{{$.W.tableExpires}}">{{.Expiry}}</td><td data-label="{{$.W.tableParty}}">{{.Party}}</td></tr>
+{{end}}</tbody></table></section>
+{{end}}<p>{{.W.tableThirdParty}}</p>
+<p>{{.W.tableDownload}} <a href="?format=csv{{.LangQuery}}">CSV</a> · <a href="?format=json{{.LangQuery}}">JSON</a></p>
+</main></body></html>
+`))
+
+// WriteHTML renders the table as a page of its own.
+func WriteHTML(w io.Writer, p Page) error {
+	return page.Execute(w, p.view())
+}

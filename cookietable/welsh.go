@@ -1,0 +1,46 @@
+package cookietable
+
+// catalogueCy is the Welsh of each built-in catalogue cookie's purpose and
+// typical content, by cookie name: the catalogue (trackers.Builtin) is
+// written in English, and a Welsh page must not fall back to it. A test
+// checks every catalogue cookie has its entry.
+var catalogueCy = map[string]struct{ Purpose, Content string }{
+	"_GRECAPTCHA":                  {"Yn gwahaniaethu rhwng pobl a chamddefnydd awtomataidd pan anfonir ffurflen", "Canlyniad dadansoddi risg"},
+	"_gac_":                        {"Yn cysylltu ymweliadau ag ymgyrchoedd hysbysebu", "Gwybodaeth am ymgyrch"},
+	"_gcl_":                        {"Yn mesur trosiadau hysbysebu", "Gwybodaeth am glicio ar hysbyseb"},
+	"_ga":                          {"Yn gwahaniaethu rhwng ymwelwyr er mwyn cyfrif ymweliadau", "ID cleient, GA1.1.<hap>.<amser>"},
+	"_ga_":                         {"Yn cadw cyflwr ymweliad (Google Analytics 4)", "Cyflwr y sesiwn"},
+	"_gid":                         {"Yn gwahaniaethu rhwng ymwelwyr (Universal Analytics)", "ID cleient"},
+	"_gat":                         {"Yn cyfyngu ar gyfradd y ceisiadau", "1"},
+	"_dc_gtm_":                     {"Yn cyfyngu ar gyfradd y ceisiadau (drwy Tag Manager)", "1"},
+	"AMP_TOKEN":                    {"ID cleient ar gyfer tudalennau AMP", "Tocyn neu faner optio allan"},
+	"__utma":                       {"Yn gwahaniaethu rhwng ymwelwyr (hen ga.js)", "Rhif a gynhyrchwyd ar hap"},
+	"__utmb":                       {"Yn canfod sesiynau newydd (hen ga.js)", "Rhif a gynhyrchwyd ar hap"},
+	"__utmc":                       {"Yn canfod sesiynau newydd (hen ga.js)", "Rhif a gynhyrchwyd ar hap"},
+	"__utmt":                       {"Yn cyfyngu ar gyfradd y ceisiadau (hen ga.js)", "1"},
+	"__utmz":                       {"Yn cofnodi ffynhonnell y traffig (hen ga.js)", "Sut y cyrhaeddwyd y wefan"},
+	"__utmv":                       {"Yn storio data personol am yr ymwelydd (hen ga.js)", "Newidyn personol"},
+	"_hjSessionUser_":              {"Yn adnabod ymwelydd sy'n dychwelyd", "ID defnyddiwr"},
+	"_hjSession_":                  {"Yn cadw'r sesiwn gyfredol", "Data'r sesiwn"},
+	"_hjid":                        {"Yn adnabod ymwelydd sy'n dychwelyd", "ID defnyddiwr"},
+	"_hjAbsoluteSessionInProgress": {"Yn canfod tudalen gyntaf sesiwn", "0 neu 1"},
+	"_hjFirstSeen":                 {"Yn nodi sesiwn gyntaf ymwelydd newydd", "1"},
+	"_hjIncludedInSessionSample":   {"A yw'r ymweliad yn y sampl recordio", "0 neu 1"},
+	"_hj":                          {"Cyflwr sesiwn a samplu Hotjar", "Amrywiol"},
+	"_cs_id":                       {"Yn adnabod ymwelydd sy'n dychwelyd (Contentsquare)", "ID ymwelydd"},
+	"_cs_s":                        {"Yn cadw'r sesiwn gyfredol (Contentsquare)", "Data'r sesiwn"},
+	"YSC":                          {"Yn cyfrif sawl gwaith y gwylir fideos", "ID ar hap"},
+	"VISITOR_INFO1_LIVE":           {"Yn amcangyfrif lled band ac yn tracio'r hyn a wylir", "ID ar hap"},
+	"VISITOR_PRIVACY_METADATA":     {"Yn storio cyflwr caniatâd yr ymwelydd ar gyfer YouTube", "Cyflwr caniatâd"},
+	"PREF":                         {"Yn storio dewisiadau'r chwaraewr fideo", "Dewisiadau"},
+	"yt-remote-device-id":          {"Yn cofio'r ddyfais ar gyfer castio", "ID dyfais"},
+	"ytidb::LAST_RESULT_ENTRY_KEY": {"Cyflwr y chwaraewr fideo", "Canlyniad diwethaf"},
+	"_fbp":                         {"Yn adnabod y porwr ar gyfer hysbysebu", "ID porwr, fb.1.<amser>.<hap>"},
+	"_fbc":                         {"Yn cofnodi'r clic diwethaf ar hysbyseb", "ID clicio ar hysbyseb"},
+	"fr":                           {"Cyflwyno a mesur hysbysebion", "ID porwr a defnyddiwr"},
+	"datr":                         {"Yn adnabod y porwr at ddibenion diogelwch ac uniondeb", "ID porwr"},
+	"personalization_id":           {"Yn personoli cynnwys a hysbysebion", "ID porwr"},
+	"guest_id":                     {"Yn adnabod ymwelydd sydd heb fewngofnodi", "ID porwr"},
+	"muc_ads":                      {"Mesur hysbysebu", "ID porwr"},
+	"gt":                           {"Tocyn mynediad gwestai", "Tocyn gwestai"},
+}
