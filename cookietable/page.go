@@ -203,12 +203,12 @@ a:focus{outline:3px solid #fd0;background:#fd0;color:#0b0c0c;text-decoration:non
 table{border-collapse:collapse;width:100%;margin:0 0 1.5rem}
 caption{text-align:left;font-weight:bold;padding:.5rem 0}
 th,td{text-align:left;vertical-align:top;padding:.5rem;border-bottom:1px solid #b1b4b6}
-td,code{overflow-wrap:anywhere}
+td,code{overflow-wrap:break-word}
 .cg-note{display:block;font-size:.875rem;color:#505a5f}
 @media (max-width:40em){thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
-table,tbody,tr,td{display:block;width:auto}
+table,caption,tbody,tr,td{display:block;width:auto}
 tr{border-top:2px solid #0b0c0c;padding:.5rem 0}
-td{border:0;padding:.25rem 0}
+td{border:0;padding:.25rem 0;overflow-wrap:anywhere}
 td::before{content:attr(data-label);display:block;font-weight:bold}}
 `
 
