@@ -59,7 +59,8 @@ type Handler struct {
 	// Set-Cookie is held back until consent.
 	Cookies []SiteCookie `json:"cookies,omitempty"`
 	// NecessaryCookies are strictly necessary first-party cookies that are
-	// never touched, even if a catalogue entry would match their name.
+	// never touched. A catalogue analytics or marketing cookie (_ga, _fbp)
+	// is refused here: it is not strictly necessary.
 	NecessaryCookies []string `json:"necessary_cookies,omitempty"`
 	// ScrubRequestCookies removes non-consented tracker cookies from the
 	// Cookie header sent to the next handler, so the origin never sees them.
