@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -148,4 +149,41 @@ func TestAxe(t *testing.T) {
 	}
 	e.t = t
 	e.noExceptions()
+}
+
+// The cookie table is read on phones: at 320 px and at 1280 px, in English
+// and in Welsh, nothing scrolls sideways, every cell has its column's name
+// and axe-core finds nothing.
+func TestCookieTableReflowsAndPassesAxe(t *testing.T) {
+	e := newEnv(t, "")
+	axeSource(t)
+	// The page's own CSP allows no script; axe is the test's, not the page's.
+	if _, err := chromedp.Call(e.ctx, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		lang  string
+		width int64
+	}{{"en", 320}, {"en", 1280}, {"cy", 320}, {"cy", 1280}} {
+		t.Run(fmt.Sprintf("%s-%d", tc.lang, tc.width), func(t *testing.T) {
+			e.t = t
+			e.viewport(tc.width, 800, tc.width < 600, 1)
+			e.open("/_consent/cookies?lang=" + tc.lang)
+			if got := evalJS[string](e, `document.documentElement.lang`); got != tc.lang {
+				t.Errorf("lang %q, want %q", got, tc.lang)
+			}
+			if n := evalJS[int](e, `document.querySelectorAll('main table tbody tr').length`); n < 5 {
+				t.Fatalf("%d table rows", n)
+			}
+			if over := evalJS[int](e, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); over > 0 {
+				t.Errorf("the page scrolls %d px sideways at %d px", over, tc.width)
+			}
+			if blank := evalJS[int](e, `[...document.querySelectorAll('main td')].filter(td => !td.textContent.trim()).length`); blank > 0 {
+				t.Errorf("%d blank cells", blank)
+			}
+			axeCheck(t, e, tc.lang+" cookie table", "", "html")
+		})
+	}
+	e.t = t
+	e.viewport(1280, 800, false, 1)
 }
