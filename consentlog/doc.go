@@ -67,7 +67,12 @@
 // Store.Verify (walk the chain), Store.Erase (one consent ID),
 // Store.Purge (retention: pass now.AddDate(0, -DefaultRetentionMonths, 0)
 // or the configured months). The console must call Store.Audit for every
-// DPO query; Store.AuditLog reads the audit table back. None of these
+// DPO query, with the parameters in AuditDetail's form and the consent ID,
+// if any, in AuditEntry.ConsentID: the audit log keeps only its
+// HMAC-SHA256 under a random key stored in the store (table audit_key,
+// made once by the migration, so all nodes share it), so an erased ID
+// leaves no trace there, yet Store.AuditOf finds an ID's entries when the
+// ID is typed in again. Store.AuditLog reads the audit table back. None of these
 // writes to stdout; the CLI formats Report, PurgeResult and DayStats itself.
 //
 // # Chain and erasure
@@ -120,7 +125,7 @@
 //
 // One schema for both backends, created and migrated on Open (table
 // schema_version): records, chain (head and anchor), daily_counts,
-// audit_log. Booleans are INTEGER 0/1 and times are text, so the SQLite
+// audit_log, audit_key. Booleans are INTEGER 0/1 and times are text, so the SQLite
 // file (WAL mode, busy_timeout 10s, or what is left of an append's deadline,
 // synchronous=FULL) reads naturally in the
 // sqlite3 tool.

@@ -134,6 +134,14 @@ func (ls *liveStore) AuditLog(ctx context.Context, from, to time.Time, limit int
 	return s.AuditLog(ctx, from, to, limit)
 }
 
+func (ls *liveStore) AuditOf(ctx context.Context, consentID string) ([]AuditEntry, error) {
+	s, err := ls.get()
+	if err != nil {
+		return nil, err
+	}
+	return s.AuditOf(ctx, consentID)
+}
+
 // Close does nothing: the Log owns the store it opened, and the caller
 // owns the one it gave NewLog.
 func (ls *liveStore) Close() error { return nil }

@@ -268,24 +268,36 @@ type AuditEntry struct {
 	Time   time.Time `json:"time"`
 	Actor  string    `json:"actor"`  // authenticated user name
 	Action string    `json:"action"` // e.g. "search", "export", "erase"
-	Detail string    `json:"detail"` // e.g. the query parameters
+	Detail string    `json:"detail"` // the other parameters, as AuditDetail writes them
+	// ConsentID is the consent ID the action was about, given to Audit.
+	// The store keeps only its keyed hash, ConsentIDHash, so that after an
+	// erasure the audit log no longer holds the ID: AuditOf finds the
+	// entries of an ID typed in again.
+	ConsentID     string `json:"-"`
+	ConsentIDHash string `json:"consent_id_hash,omitempty"`
 }
 
-// Audit implements Store. Time and ID are set here.
+// Audit implements Store. Time, ID and ConsentIDHash are set here.
 func (s *store) Audit(ctx context.Context, e AuditEntry) error {
 	now := time.Now()
-	_, err := s.b.exec(ctx, "INSERT INTO audit_log (id, ts, actor, action, detail) VALUES (?, ?, ?, ?, ?)",
-		NewID(now), formatTS(now), e.Actor, e.Action, e.Detail)
+	h := ""
+	if e.ConsentID != "" {
+		h = auditHash(s.auditKey, e.ConsentID)
+	}
+	_, err := s.b.exec(ctx, "INSERT INTO audit_log (id, ts, actor, action, detail, consent_id_hash) VALUES (?, ?, ?, ?, ?, ?)",
+		NewID(now), formatTS(now), e.Actor, e.Action, e.Detail, h)
 	if err != nil {
 		return fmt.Errorf("consentlog: audit %s by %s: %w", e.Action, e.Actor, err)
 	}
 	return nil
 }
 
+const auditColumns = "SELECT id, ts, actor, action, detail, consent_id_hash FROM audit_log"
+
 // AuditLog implements Store: entries in [from, to), oldest first, at most
 // limit (0: all).
 func (s *store) AuditLog(ctx context.Context, from, to time.Time, limit int) ([]AuditEntry, error) {
-	q := "SELECT id, ts, actor, action, detail FROM audit_log WHERE ts >= ?"
+	q := auditColumns + " WHERE ts >= ?"
 	args := []any{formatTS(from)}
 	if !to.IsZero() {
 		q, args = q+" AND ts < ?", append(args, formatTS(to))
@@ -294,6 +306,15 @@ func (s *store) AuditLog(ctx context.Context, from, to time.Time, limit int) ([]
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
+	return s.auditEntries(ctx, q, args...)
+}
+
+// AuditOf implements Store.
+func (s *store) AuditOf(ctx context.Context, consentID string) ([]AuditEntry, error) {
+	return s.auditEntries(ctx, auditColumns+" WHERE consent_id_hash = ? ORDER BY ts, id", auditHash(s.auditKey, consentID))
+}
+
+func (s *store) auditEntries(ctx context.Context, q string, args ...any) ([]AuditEntry, error) {
 	rs, err := s.b.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("consentlog: audit log: %w", err)
@@ -303,7 +324,7 @@ func (s *store) AuditLog(ctx context.Context, from, to time.Time, limit int) ([]
 	for rs.Next() {
 		var e AuditEntry
 		var ts string
-		if err := rs.Scan(&e.ID, &ts, &e.Actor, &e.Action, &e.Detail); err != nil {
+		if err := rs.Scan(&e.ID, &ts, &e.Actor, &e.Action, &e.Detail, &e.ConsentIDHash); err != nil {
 			return nil, fmt.Errorf("consentlog: audit log: %w", err)
 		}
 		if e.Time, err = time.Parse(tsLayout, ts); err != nil {

@@ -42,6 +42,9 @@ type Store interface {
 	// Audit records one DPO action; AuditLog lists them.
 	Audit(ctx context.Context, e AuditEntry) error
 	AuditLog(ctx context.Context, from, to time.Time, limit int) ([]AuditEntry, error)
+	// AuditOf lists, oldest first, the entries about consentID, found by
+	// its keyed hash: what answers "was this ID erased, when, by whom".
+	AuditOf(ctx context.Context, consentID string) ([]AuditEntry, error)
 	Close() error
 }
 
@@ -69,25 +72,39 @@ func Open(ctx context.Context, dsn string) (Store, error) {
 		return nil, err
 	}
 	s := &store{b: b}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, migrations); err != nil {
 		b.close()
 		return nil, fmt.Errorf("consentlog: migrate %s: %w", name, err)
+	}
+	if s.auditKey, err = readAuditKey(ctx, b); err != nil {
+		b.close()
+		return nil, fmt.Errorf("consentlog: open %s: %w", name, err)
 	}
 	return s, nil
 }
 
-type store struct{ b backend }
+type store struct {
+	b        backend
+	auditKey []byte // keys the consent ID hashes of the audit log; see auditHash
+}
 
 func (s *store) Close() error {
 	s.b.close()
 	return nil
 }
 
+// migration takes the schema one version up: sql, then fix in the same
+// transaction for what the SQL common to both backends cannot do.
+type migration struct {
+	sql string
+	fix func(ctx context.Context, q querier) error
+}
+
 // migrations[i] takes the schema from version i to i+1. The DDL is the
 // common subset of SQLite and PostgreSQL, so both hold the same tables.
 // Booleans are INTEGER 0/1 and times are text in tsLayout, which keeps the
 // file readable in the sqlite3 tool and the queries identical.
-var migrations = []string{`
+var migrations = []migration{{sql: `
 CREATE TABLE records (
 	seq BIGINT PRIMARY KEY,
 	id TEXT NOT NULL UNIQUE,
@@ -144,17 +161,31 @@ CREATE TABLE audit_log (
 	action TEXT NOT NULL,
 	detail TEXT NOT NULL
 );
-`}
+`}, {
+	// Version 2: the audit log names a consent ID only by its keyed hash,
+	// so an erasure leaves nothing of the ID behind. The key is one row of
+	// the store, so every node sharing it computes the same hashes.
+	sql: `
+CREATE TABLE audit_key (
+	id INTEGER PRIMARY KEY,
+	secret TEXT NOT NULL
+);
+ALTER TABLE audit_log ADD COLUMN consent_id_hash TEXT NOT NULL DEFAULT '';
+CREATE INDEX audit_log_consent_id_hash ON audit_log (consent_id_hash);
+`,
+	fix: hashAuditedIDs,
+}}
 
 // SchemaVersion is the schema version this package migrates to.
 var SchemaVersion = len(migrations)
 
-// migrate brings the schema up to date. A schema already current is only
-// read, so that opening a store takes no write lock: the CLI opens one
-// while Caddy appends.
-func (s *store) migrate(ctx context.Context) error {
+// migrate brings the schema up to date with ms (tests pass a prefix of
+// migrations to make an old store). A schema already current is only read,
+// so that opening a store takes no write lock: the CLI opens one while
+// Caddy appends.
+func (s *store) migrate(ctx context.Context, ms []migration) error {
 	var v int64
-	if err := s.b.queryRow(ctx, "SELECT version FROM schema_version").Scan(&v); err == nil && int(v) == len(migrations) {
+	if err := s.b.queryRow(ctx, "SELECT version FROM schema_version").Scan(&v); err == nil && int(v) == len(ms) {
 		return nil
 	}
 	return s.b.write(ctx, func(q querier) error {
@@ -175,15 +206,20 @@ func (s *store) migrate(ctx context.Context) error {
 		} else if err != nil {
 			return err
 		}
-		if int(v) > len(migrations) {
-			return fmt.Errorf("schema version %d is newer than this program's %d", v, len(migrations))
+		if int(v) > len(ms) {
+			return fmt.Errorf("schema version %d is newer than this program's %d", v, len(ms))
 		}
-		for i := int(v); i < len(migrations); i++ {
-			for _, stmt := range strings.Split(migrations[i], ";\n") {
+		for i := int(v); i < len(ms); i++ {
+			for _, stmt := range strings.Split(ms[i].sql, ";\n") {
 				if strings.TrimSpace(stmt) == "" {
 					continue
 				}
 				if _, err := q.exec(ctx, stmt); err != nil {
+					return fmt.Errorf("migration %d: %w", i+1, err)
+				}
+			}
+			if fix := ms[i].fix; fix != nil {
+				if err := fix(ctx, q); err != nil {
 					return fmt.Errorf("migration %d: %w", i+1, err)
 				}
 			}
