@@ -39,6 +39,7 @@ func FuzzRewrite(f *testing.F) {
 		`<svg><style><img src=//www.facebook.com/tr></style><foreignObject><textarea>x</textarea></foreignObject><script href="//www.google-analytics.com/ga.js"/></svg>`,
 		`<head><meta http-equiv="Content-Security-Policy" content="script-src 'nonce-a'"><title>t</title><script><!-- a < <script></script> --></script></head>`,
 		`<noscript><script src="https://www.googletagmanager.com/gtag/js?id=G-1"/></noscript><?xml version="1.0"?><![CDATA[<img src=//www.facebook.com/tr>]]>`,
+		`<div data-consent-cookie-table><div>a<script>"</div>"</script><svg><div/></svg></div><iframe src=//www.youtube.com/embed/x></div></body><p data-consent-cookie-table>x`,
 	} {
 		f.Add([]byte(s), uint16(3))
 		f.Add([]byte(s), uint16(0x8000|5))
@@ -82,6 +83,15 @@ func FuzzRewrite(f *testing.F) {
 		}
 		if v := executableTracker(cat, small, false); v != "" {
 			t.Fatalf("tracker executable with MaxToken 64: %s\n in: %q\nout: %q", v, in, small)
+		}
+		// The cookie table fill drops only markup, never a tracker's hold.
+		fill := Options{Catalogue: cat, MaxToken: 64, CookieTable: table}
+		filled := run(t, in, 0, fill)
+		if got := run(t, in, chunk, fill); !bytes.Equal(got, filled) {
+			t.Fatalf("chunk size %d changes the filled output:\n%q\n%q", chunk, filled, got)
+		}
+		if v := executableTracker(cat, filled, false); v != "" {
+			t.Fatalf("tracker executable with the fill: %s\n in: %q\nout: %q", v, in, filled)
 		}
 		if a, b := fragmentBoth(cat, in); a != b {
 			t.Fatalf("plainTags and the tokenizer disagree on noscript text %q:\n%q\n%q", in, a, b)

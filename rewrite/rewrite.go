@@ -91,6 +91,12 @@ type Options struct {
 	// size whatever the page's CSS, and the frame is marked
 	// data-consent-ph. A frame's own srcdoc moves to data-consent-srcdoc.
 	Placeholder func(v *trackers.Vendor, src, lang string) []byte
+	// CookieTable, when set, is written in place of the children of each
+	// element carrying the attribute data-consent-cookie-table (fill.go),
+	// at the element's end tag, or at </body> or the end if it has none;
+	// the children (the site's fallback text) are dropped. It is called only
+	// for a page that has the marker. Not in srcdoc documents.
+	CookieTable func(Page) []byte
 }
 
 // Rewriter is an io.WriteCloser that rewrites the HTML written to it and
@@ -117,15 +123,17 @@ type Rewriter struct {
 	inTitle            bool // inside <title>: its text is no reason to insert the head
 	langSeen           bool
 	page               Page
-	held               []byte   // a <script> start tag awaiting its text
-	rawCtx             string   // the raw-text element whose text comes next
-	resume             string   // the raw-text element a fresh tokenizer starts in
-	reactivate         bool     // the script being passed is held unclassified; see oversize.go
-	foreign            []open   // open svg/math elements and their HTML integration points
-	amp                []open   // open AMP components, held or not
-	attrs              []attr   // scanTag's buffer, reused for every tag
-	tags               [][2]int // plainTags' buffer
-	scan               scanner  // the streaming continuation's state
+	held               []byte        // a <script> start tag awaiting its text
+	rawCtx             string        // the raw-text element whose text comes next
+	resume             string        // the raw-text element a fresh tokenizer starts in
+	reactivate         bool          // the script being passed is held unclassified; see oversize.go
+	foreign            []open        // open svg/math elements and their HTML integration points
+	amp                []open        // open AMP components, held or not
+	attrs              []attr        // scanTag's buffer, reused for every tag
+	tags               [][2]int      // plainTags' buffer
+	scan               scanner       // the streaming continuation's state
+	fill               *filling      // the marker element being filled, if any
+	discard            *bufio.Writer // r.out while a marker's children are dropped
 }
 
 // open is an element whose end tag matters: name, and whether it is foreign
@@ -178,7 +186,7 @@ func (r *Rewriter) Write(p []byte) (int, error) {
 		r.done = true
 	}
 	r.in = nil
-	if err := r.out.Flush(); err != nil {
+	if err := r.wire().Flush(); err != nil {
 		r.Abort()
 		return 0, err
 	}
@@ -198,7 +206,16 @@ func (r *Rewriter) Flush() error {
 	if r.out == nil { // closed
 		return nil
 	}
-	return r.out.Flush()
+	return r.wire().Flush()
+}
+
+// wire is the response's output: r.out, unless a marker's children are
+// being dropped.
+func (r *Rewriter) wire() *bufio.Writer {
+	if r.fill != nil {
+		return r.fill.out
+	}
+	return r.out
 }
 
 // Close ends the input, writes what remains (injecting the banner at the end
@@ -292,6 +309,11 @@ func (r *Rewriter) run(yield func(struct{}) bool) {
 		}
 	}
 	r.src = &source{r: in}
+	defer func() { // an error or an abort mid-fill: the output is the response's again
+		if r.fill != nil {
+			r.out, r.fill = r.fill.out, nil
+		}
+	}()
 	for {
 		err := r.tokens(r.tokenizer())
 		switch {
@@ -302,6 +324,7 @@ func (r *Rewriter) run(yield func(struct{}) bool) {
 			if r.held != nil {
 				r.flushHeld(nil)
 			}
+			r.fillEnd()
 			r.injectBody() // the head's insertion first, if still due
 			return
 		default:
@@ -378,12 +401,19 @@ func (r *Rewriter) tokens(z *html.Tokenizer) error {
 		}
 		switch tt {
 		case html.StartTagToken, html.SelfClosingTagToken:
-			name := tagName(raw[1:])
-			if r.startTag(name, raw, tt == html.SelfClosingTagToken) {
+			name, selfClosing := tagName(raw[1:]), tt == html.SelfClosingTagToken
+			if r.fill != nil {
+				r.fillTag(raw, false, selfClosing)
+			}
+			if r.startTag(name, raw, selfClosing) {
 				z.NextIsNotRawText()
 			}
+			r.fillStart(name, raw, selfClosing)
 			z.AllowCDATA(r.cdata())
 		case html.EndTagToken:
+			if r.fill != nil {
+				r.fillTag(raw, true, false)
+			}
 			r.endTag(tagName(raw[2:]), raw)
 			z.AllowCDATA(r.cdata())
 		case html.TextToken:
@@ -851,7 +881,7 @@ const maxDepth = 4
 func (r *Rewriter) nestedSrcdoc(raw []byte, a attr) bool {
 	var b bytes.Buffer
 	opts := r.opts
-	opts.HeadInject, opts.BodyInject, opts.Decode, opts.XML = opts.FrameInject, nil, nil, false
+	opts.HeadInject, opts.BodyInject, opts.Decode, opts.XML, opts.CookieTable = opts.FrameInject, nil, nil, false, nil
 	sub := New(&b, opts)
 	sub.depth = r.depth + 1
 	sub.page.ScriptNonce, sub.page.StyleNonce = r.page.ScriptNonce, r.page.StyleNonce // srcdoc frames inherit the policy
@@ -1164,7 +1194,7 @@ func writeHeldName(w *bufio.Writer, name []byte, attrs []attr) {
 
 func (r *Rewriter) neutralised(v *trackers.Vendor) {
 	r.count++
-	if r.opts.OnNeutralise != nil {
+	if r.opts.OnNeutralise != nil && r.fill == nil { // a dropped child is not on the page
 		r.opts.OnNeutralise(v)
 	}
 }

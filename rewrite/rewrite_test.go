@@ -190,7 +190,8 @@ func TestGoldenAndChunking(t *testing.T) {
 		t.Fatalf("demo site pages or corpus missing: %v %v", pages, corpus)
 	}
 	pages = append(append(pages, more...), corpus...)
-	html := Options{HeadInject: func(Page) []byte { return []byte("<!--head-->") }, BodyInject: func(Page) []byte { return []byte("<!--banner-->") }}
+	html := Options{HeadInject: func(Page) []byte { return []byte("<!--head-->") }, BodyInject: func(Page) []byte { return []byte("<!--banner-->") },
+		CookieTable: func(Page) []byte { return []byte("<!--cookie table-->") }}
 	for _, p := range pages {
 		name := strings.ReplaceAll(strings.TrimPrefix(strings.TrimPrefix(p, "../testdata/site/"), "testdata/"), "/", "_")
 		opts := html
