@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"encoding/xml"
+	"io"
 	"os"
 	"reflect"
 	"slices"
@@ -426,5 +428,96 @@ func TestCSVIsInert(t *testing.T) {
 	_ = WriteCSV(&c, Records([]Row{{Name: "=HYPERLINK(1)", Provider: "@x", Category: trackers.Analytics}}, "en", nil))
 	if !strings.Contains(c.String(), "'=HYPERLINK(1)") || !strings.Contains(c.String(), "'@x") {
 		t.Errorf("formula cells left live: %s", c.String())
+	}
+}
+
+// The fragment for a site's privacy page: the page's sections and rows,
+// one heading level down, with no document around them, ASCII only, well
+// formed as XML, and downloads that point at the table's endpoint.
+func TestFragment(t *testing.T) {
+	rows := testRows(t)
+	for _, lang := range []string{"en", "cy"} {
+		t.Run(lang, func(t *testing.T) {
+			words, err := banner.LoadText(lang, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cats := map[string]CategoryText{}
+			for id, c := range words.Categories {
+				cats[id] = CategoryText{c.Name, c.Desc}
+			}
+			p := Page{Lang: lang, Site: "Cyngor <Sir>", Prefix: "/_consent", Rows: rows, ReturnTo: "/privacy.html", Category: cats,
+				IDLabel: words.ConsentID, NoChoice: words.NoChoice}
+			b, err := Fragment(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, c := range b {
+				if c >= 0x80 {
+					t.Fatalf("byte %d is %#x: the fragment must be ASCII to suit the page's charset", i, c)
+				}
+			}
+			d := xml.NewDecoder(bytes.NewReader(append(append([]byte("<div>"), b...), "</div>"...)))
+			d.Entity = xml.HTMLEntity
+			for {
+				if _, err := d.Token(); err == io.EOF {
+					break
+				} else if err != nil {
+					t.Fatalf("not well-formed XML: %v\n%s", err, b)
+				}
+			}
+			nodes, err := html.ParseFragment(bytes.NewReader(b), &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div})
+			if err != nil {
+				t.Fatal(err)
+			}
+			root := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+			for _, n := range nodes {
+				root.AppendChild(n)
+			}
+			for _, a := range []atom.Atom{atom.Html, atom.Head, atom.Body, atom.Title, atom.Style, atom.H1, atom.H2, atom.Main} {
+				if n := find(root, a); len(n) > 0 {
+					t.Errorf("fragment has a <%s>", a)
+				}
+			}
+			var headings []string
+			for _, h := range find(root, atom.H3) {
+				headings = append(headings, attr(h, "id"))
+			}
+			if want := []string{"cg-choice", "cg-necessary", "cg-analytics", "cg-media", "cg-social", "cg-marketing"}; !slices.Equal(headings, want) {
+				t.Errorf("h3 headings %v, want %v", headings, want)
+			}
+			n := 0
+			for _, tab := range find(root, atom.Table) {
+				n += len(find(find(tab, atom.Tbody)[0], atom.Tr))
+			}
+			if n != len(rows) {
+				t.Errorf("%d rows shown, %d given", n, len(rows))
+			}
+			s := text(root)
+			if want := map[string]string{"en": "You have not made a choice yet.", "cy": words.NoChoice}[lang]; !strings.Contains(s, want) {
+				t.Errorf("fragment does not say %q", want)
+			}
+			var links []string
+			for _, a := range find(root, atom.A) {
+				links = append(links, attr(a, "href"))
+			}
+			q := map[string]string{"en": "", "cy": "&lang=cy"}[lang]
+			if want := []string{"/_consent/settings?return_to=%2Fprivacy.html" + q, "/_consent/cookies?format=csv" + q, "/_consent/cookies?format=json" + q}; !slices.Equal(links, want) {
+				t.Errorf("links %q, want %q", links, want)
+			}
+		})
+	}
+}
+
+// The page's Welsh downloads keep lang=cy as a parameter of its own.
+func TestPageDownloadsKeepLanguage(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteHTML(&b, Page{Lang: "cy", Prefix: "/_consent"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`href="?format=csv&amp;lang=cy"`, `href="?format=json&amp;lang=cy"`} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("Welsh page lacks %s", want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package cookietable
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
@@ -8,8 +9,10 @@ import (
 	"io"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/consentgate/consentgate/trackers"
 )
@@ -137,8 +140,10 @@ func date(t time.Time, lang string) string {
 	return t.Format("2 January 2006")
 }
 
-// view is what the template reads.
-func (p Page) view() map[string]any {
+// view is what the templates read; fragment is for Fragment, whose
+// headings are a level down and whose downloads point at the table's
+// endpoint (the page is that endpoint).
+func (p Page) view(fragment bool) map[string]any {
 	lang, w := p.lang(), p.words()
 	var groups []group
 	for _, cat := range groupOrder {
@@ -179,14 +184,21 @@ func (p Page) view() map[string]any {
 	if !p.Changed.IsZero() {
 		changed = strings.ReplaceAll(w["tableChanged"], "{date}", date(p.Changed, lang))
 	}
-	settings := p.Prefix + "/settings?return_to=" + url.QueryEscape(p.ReturnTo)
+	q := ""
 	if lang == "cy" {
-		settings += "&lang=cy"
+		q = "&lang=cy"
+	}
+	settings := p.Prefix + "/settings?return_to=" + url.QueryEscape(p.ReturnTo) + q
+	export := ""
+	if fragment {
+		export = p.Prefix + "/cookies"
 	}
 	return map[string]any{
 		"Lang": lang, "W": w, "Groups": groups, "Home": home, "Settings": settings, "Changed": changed,
 		"ConsentID": p.ConsentID, "IDLabel": p.IDLabel, "NoChoice": p.NoChoice, "Decided": p.Decided,
-		"Allowed": strings.Join(allowed, ", "), "Style": template.CSS(style), "LangQuery": map[bool]string{true: "&lang=cy"}[lang == "cy"],
+		"Allowed": strings.Join(allowed, ", "), "Style": template.CSS(style), "Fragment": fragment,
+		// Whole URLs: html/template would escape an action's "&" in a query.
+		"CSV": export + "?format=csv" + q, "JSON": export + "?format=json" + q,
 	}
 }
 
@@ -218,31 +230,75 @@ var StyleHash = func() string {
 	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }()
 
-var page = template.Must(template.New("t").Parse(`<!DOCTYPE html>
+// tables are the page's and the fragment's shared parts: the visitor's
+// choice, one section per category, the third-party note and the downloads.
+// Headings are h2 on the page and h3 in a fragment, which sits under the
+// privacy page's own heading.
+var tables = template.Must(template.New("t").Parse(`{{define "choice"}}{{if .Changed}}<p>{{.Changed}}</p>
+{{end}}<section class="cg-ct-choice" aria-labelledby="cg-choice">{{if .Fragment}}<h3 id="cg-choice">{{.W.tableYourChoice}}</h3>{{else}}<h2 id="cg-choice">{{.W.tableYourChoice}}</h2>{{end}}
+{{if .ConsentID}}<p>{{.IDLabel}}: <code>{{.ConsentID}}</code></p>
+{{end}}<p>{{if not .Decided}}{{.NoChoice}}{{else if .Allowed}}{{.W.tableAllowed}} {{.Allowed}}.{{else}}{{.W.tableOnlyNecessary}}{{end}}</p>
+<p><a class="cg-btn" href="{{.Settings}}">{{.W.tableChange}}</a></p></section>
+{{end}}{{define "groups"}}{{range .Groups}}<section class="cg-ct-group" aria-labelledby="cg-{{.ID}}">{{if $.Fragment}}<h3 id="cg-{{.ID}}">{{.Name}}</h3>{{else}}<h2 id="cg-{{.ID}}">{{.Name}}</h2>{{end}}
+<p>{{.Desc}}</p>
+<table class="cg-ct"><caption>{{.Caption}}</caption>
+<thead><tr><th scope="col">{{$.W.tableName}}</th><th scope="col">{{$.W.tableProvider}}</th><th scope="col">{{$.W.tablePurpose}}</th><th scope="col">{{$.W.tableContent}}</th><th scope="col">{{$.W.tableExpires}}</th><th scope="col">{{$.W.tableParty}}</th></tr></thead>
+<tbody>
+{{range .Rows}}<tr><td data-label="{{$.W.tableName}}"><code>{{.Name}}</code>{{if .AnyName}}<span class="cg-note">{{.AnyName}}</span>{{end}}{{if .Storage}}<span class="cg-note">{{.Storage}}</span>{{end}}</td><td data-label="{{$.W.tableProvider}}">{{.Provider}}</td><td data-label="{{$.W.tablePurpose}}">{{.Purpose}}{{if .Why}}<span class="cg-note">{{$.W.tableWhyNeeded}} {{.Why}}</span>{{end}}</td><td data-label="{{$.W.tableContent}}">{{.Content}}</td><td data-label="{{$.W.tableExpires}}">{{.Expiry}}</td><td data-label="{{$.W.tableParty}}">{{.Party}}</td></tr>
+{{end}}</tbody></table></section>
+{{end}}{{end}}{{define "notes"}}<p>{{.W.tableThirdParty}}</p>
+<p>{{.W.tableDownload}} <a href="{{.CSV}}">CSV</a> · <a href="{{.JSON}}">JSON</a></p>
+{{end}}`))
+
+var page = template.Must(template.Must(tables.Clone()).New("page").Parse(`<!DOCTYPE html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.W.tableTitle}}</title><style>{{.Style}}</style></head>
 <body><main>
 <p><a href="{{.Home}}">{{.W.tableBack}}</a></p>
 <h1>{{.W.tableTitle}}</h1>
 <p>{{.W.tableIntro}}</p>
-{{if .Changed}}<p>{{.Changed}}</p>
-{{end}}<section aria-labelledby="cg-choice"><h2 id="cg-choice">{{.W.tableYourChoice}}</h2>
-{{if .ConsentID}}<p>{{.IDLabel}}: <code>{{.ConsentID}}</code></p>
-{{end}}<p>{{if not .Decided}}{{.NoChoice}}{{else if .Allowed}}{{.W.tableAllowed}} {{.Allowed}}.{{else}}{{.W.tableOnlyNecessary}}{{end}}</p>
-<p><a class="cg-btn" href="{{.Settings}}">{{.W.tableChange}}</a></p></section>
-{{range .Groups}}<section aria-labelledby="cg-{{.ID}}"><h2 id="cg-{{.ID}}">{{.Name}}</h2>
-<p>{{.Desc}}</p>
-<table><caption>{{.Caption}}</caption>
-<thead><tr><th scope="col">{{$.W.tableName}}</th><th scope="col">{{$.W.tableProvider}}</th><th scope="col">{{$.W.tablePurpose}}</th><th scope="col">{{$.W.tableContent}}</th><th scope="col">{{$.W.tableExpires}}</th><th scope="col">{{$.W.tableParty}}</th></tr></thead>
-<tbody>
-{{range .Rows}}<tr><td data-label="{{$.W.tableName}}"><code>{{.Name}}</code>{{if .AnyName}}<span class="cg-note">{{.AnyName}}</span>{{end}}{{if .Storage}}<span class="cg-note">{{.Storage}}</span>{{end}}</td><td data-label="{{$.W.tableProvider}}">{{.Provider}}</td><td data-label="{{$.W.tablePurpose}}">{{.Purpose}}{{if .Why}}<span class="cg-note">{{$.W.tableWhyNeeded}} {{.Why}}</span>{{end}}</td><td data-label="{{$.W.tableContent}}">{{.Content}}</td><td data-label="{{$.W.tableExpires}}">{{.Expiry}}</td><td data-label="{{$.W.tableParty}}">{{.Party}}</td></tr>
-{{end}}</tbody></table></section>
-{{end}}<p>{{.W.tableThirdParty}}</p>
-<p>{{.W.tableDownload}} <a href="?format=csv{{.LangQuery}}">CSV</a> · <a href="?format=json{{.LangQuery}}">JSON</a></p>
-</main></body></html>
+{{template "choice" .}}{{template "groups" .}}{{template "notes" .}}</main></body></html>
 `))
+
+// fragment is the table inside a page of the site's own. It has no void
+// elements, so it is well-formed XML too (XHTML pages).
+var fragment = template.Must(template.Must(tables.Clone()).New("fragment").Parse(`
+{{template "choice" .}}{{template "groups" .}}{{template "notes" .}}`))
 
 // WriteHTML renders the table as a page of its own.
 func WriteHTML(w io.Writer, p Page) error {
-	return page.Execute(w, p.view())
+	return page.Execute(w, p.view(false))
+}
+
+// Fragment renders the table for a site's own privacy page, in place of
+// the children of its marker element: the same sections as the page,
+// without the page's document, title, back link and style, so that the
+// site's CSS styles it (classes cg-ct-choice, cg-ct-group, cg-ct, cg-note,
+// cg-btn; each cell's data-label lets narrow-screen CSS label stacked rows).
+// The downloads link to the table's endpoint, not to the page it is on.
+// The result is ASCII (other characters as references), so it is right in a
+// page of any ASCII-compatible charset.
+func Fragment(p Page) ([]byte, error) {
+	var b bytes.Buffer
+	if err := fragment.Execute(&b, p.view(true)); err != nil {
+		return nil, err
+	}
+	return asciiOnly(b.Bytes()), nil
+}
+
+// asciiOnly replaces every non-ASCII character with a numeric character
+// reference.
+func asciiOnly(b []byte) []byte {
+	out := make([]byte, 0, len(b)+len(b)/16)
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if r < utf8.RuneSelf {
+			out = append(out, b[0])
+		} else {
+			out = strconv.AppendInt(append(out, "&#"...), int64(r), 10)
+			out = append(out, ';')
+		}
+		b = b[n:]
+	}
+	return out
 }
