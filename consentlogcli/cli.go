@@ -254,17 +254,6 @@ func cliActor() string {
 	return "cli:" + name
 }
 
-// auditDetail records parameters in the console's form: key=value, sorted.
-func cliAuditDetail(kv ...string) string {
-	var parts []string
-	for i := 0; i+1 < len(kv); i += 2 {
-		if kv[i+1] != "" {
-			parts = append(parts, kv[i]+"="+kv[i+1])
-		}
-	}
-	return strings.Join(parts, "&")
-}
-
 func cliDay(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -272,8 +261,10 @@ func cliDay(t time.Time) string {
 	return t.Format(time.DateOnly)
 }
 
-func cliAudit(ctx context.Context, st consentlog.Store, actor, action, detail string) error {
-	return st.Audit(ctx, consentlog.AuditEntry{Actor: actor, Action: action, Detail: detail})
+// cliAudit writes an action's audit entry as the console does: the consent
+// ID, if any, is kept by the store only as a keyed hash.
+func cliAudit(ctx context.Context, st consentlog.Store, actor, action, consentID, detail string) error {
+	return st.Audit(ctx, consentlog.AuditEntry{Actor: actor, Action: action, ConsentID: consentID, Detail: detail})
 }
 
 // exportRecords writes the records q selects in format (csv or json).
@@ -282,7 +273,7 @@ func exportRecords(ctx context.Context, w io.Writer, st consentlog.Store, actor,
 	if !q.To.IsZero() {
 		to = cliDay(q.To.AddDate(0, 0, -1))
 	}
-	if err := cliAudit(ctx, st, actor, "export", cliAuditDetail("format", format, "from", cliDay(q.From), "id", q.ConsentID, "to", to)); err != nil {
+	if err := cliAudit(ctx, st, actor, "export", q.ConsentID, consentlog.AuditDetail("format", format, "from", cliDay(q.From), "to", to)); err != nil {
 		return err
 	}
 	return st.Export(ctx, w, consentlog.Format(format), q)
@@ -291,7 +282,7 @@ func exportRecords(ctx context.Context, w io.Writer, st consentlog.Store, actor,
 // printHistory lists one consent ID's records: a readable table, or the
 // export columns with --format csv|json.
 func printHistory(ctx context.Context, w io.Writer, st consentlog.Store, actor, id, format string) error {
-	if err := cliAudit(ctx, st, actor, "history", cliAuditDetail("id", id)); err != nil {
+	if err := cliAudit(ctx, st, actor, "history", id, ""); err != nil {
 		return err
 	}
 	if format == "csv" || format == "json" {
@@ -302,8 +293,7 @@ func printHistory(ctx context.Context, w io.Writer, st consentlog.Store, actor, 
 		return err
 	}
 	if len(recs) == 0 {
-		_, err := fmt.Fprintf(w, "No records of consent ID %s (erased, purged, or never recorded).\n", id)
-		return err
+		return noRecords(ctx, w, st, id)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME (UTC)\tEVENT\tMETHOD\tALLOWED\tGPC\tLANGUAGE\tPOLICY\tPAGE\tRECORD")
@@ -322,6 +312,22 @@ func printHistory(ctx context.Context, w io.Writer, st consentlog.Store, actor, 
 	return tw.Flush()
 }
 
+// noRecords says a consent ID has no records, and when the audit log (which
+// knows the ID only by its keyed hash) shows it erased, when and by whom.
+func noRecords(ctx context.Context, w io.Writer, st consentlog.Store, id string) error {
+	entries, err := st.AuditOf(ctx, id)
+	if err != nil {
+		return err
+	}
+	// The first erasure is the one that found records.
+	if i := slices.IndexFunc(entries, func(e consentlog.AuditEntry) bool { return e.Action == "erase" }); i >= 0 {
+		_, err := fmt.Fprintf(w, "No records of consent ID %s: it was erased on %s by %s.\n", id, entries[i].Time.UTC().Format(time.RFC3339), entries[i].Actor)
+		return err
+	}
+	_, err = fmt.Fprintf(w, "No records of consent ID %s (erased, purged, or never recorded).\n", id)
+	return err
+}
+
 // printStats writes decisions per day and language, the last 30 days
 // unless a range is given.
 func printStats(ctx context.Context, w io.Writer, st consentlog.Store, actor string, from, to time.Time, format string) error {
@@ -329,7 +335,7 @@ func printStats(ctx context.Context, w io.Writer, st consentlog.Store, actor str
 		to = time.Now().UTC().Truncate(24 * time.Hour)
 		from = to.AddDate(0, 0, -29)
 	}
-	if err := cliAudit(ctx, st, actor, "stats", cliAuditDetail("from", cliDay(from), "to", cliDay(to))); err != nil {
+	if err := cliAudit(ctx, st, actor, "stats", "", consentlog.AuditDetail("from", cliDay(from), "to", cliDay(to))); err != nil {
 		return err
 	}
 	stats, err := st.Stats(ctx, from, to)
@@ -370,7 +376,7 @@ func cliItoa(n int64) string { return strconv.FormatInt(n, 10) }
 // verifyChain checks the chain and reports it; a broken chain returns
 // errChainBroken so that the command exits non-zero.
 func verifyChain(ctx context.Context, w io.Writer, st consentlog.Store, actor, format string) error {
-	if err := cliAudit(ctx, st, actor, "verify", ""); err != nil {
+	if err := cliAudit(ctx, st, actor, "verify", "", ""); err != nil {
 		return err
 	}
 	rep, err := st.Verify(ctx)
@@ -405,7 +411,7 @@ func verifyChain(ctx context.Context, w io.Writer, st consentlog.Store, actor, f
 // purgeRecords deletes the records older than cutoff; daily counts stay.
 func purgeRecords(ctx context.Context, w io.Writer, st consentlog.Store, actor string, cutoff time.Time) error {
 	before := cutoff.UTC().Format(time.RFC3339)
-	if err := cliAudit(ctx, st, actor, "purge", cliAuditDetail("before", before)); err != nil {
+	if err := cliAudit(ctx, st, actor, "purge", "", consentlog.AuditDetail("before", before)); err != nil {
 		return err
 	}
 	res, err := st.Purge(ctx, cutoff)
@@ -424,7 +430,7 @@ func eraseConsentID(ctx context.Context, w io.Writer, st consentlog.Store, actor
 	if yes {
 		action = "erase"
 	}
-	if err := cliAudit(ctx, st, actor, action, cliAuditDetail("id", id)); err != nil {
+	if err := cliAudit(ctx, st, actor, action, id, ""); err != nil {
 		return err
 	}
 	recs, err := st.History(ctx, id)

@@ -2,12 +2,14 @@ package consentlogcli_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -103,16 +105,33 @@ func cliUser(t *testing.T) string {
 	return "cli:" + u.Username
 }
 
-// cliAuditLog returns the audit log as "actor action detail" lines.
+// cliAuditLog returns the audit log as "actor action detail about=<consent
+// ID>" lines. The store keeps only a keyed hash of the ID: which of the
+// test's IDs an entry is about comes from AuditOf.
 func cliAuditLog(t *testing.T, st consentlog.Store) []string {
 	t.Helper()
-	es, err := st.AuditLog(context.Background(), time.Time{}, time.Time{}, 0)
+	ctx := context.Background()
+	es, err := st.AuditLog(ctx, time.Time{}, time.Time{}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	about := map[string]string{}
+	for _, id := range []string{cliAlice, cliBryn, strings.Repeat("z", 26)} {
+		of, err := st.AuditOf(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range of {
+			about[e.ID] = id
+		}
+	}
 	var out []string
 	for _, e := range es {
-		out = append(out, strings.TrimSpace(e.Actor+" "+e.Action+" "+e.Detail))
+		line := e.Actor + " " + e.Action + " " + e.Detail
+		if e.ConsentIDHash != "" {
+			line += " about=" + cmp.Or(about[e.ID], "?")
+		}
+		out = append(out, strings.Join(strings.Fields(line), " "))
 	}
 	return out
 }
@@ -207,7 +226,7 @@ func cliExport(t *testing.T, dsn string, st consentlog.Store) {
 func TestCLIExport(t *testing.T) {
 	dsn, st := cliSQLite(t)
 	cliExport(t, dsn, st)
-	cliWantAudit(t, st, "export format=csv", "export format=json&id="+cliAlice, "export format=csv&from=2025-03-01&to=2025-03-01", "export format=csv&from=2025-03-02")
+	cliWantAudit(t, st, "export format=csv", "export format=json about="+cliAlice, "export format=csv&from=2025-03-01&to=2025-03-01", "export format=csv&from=2025-03-02")
 }
 
 func TestCLIHistory(t *testing.T) {
@@ -231,7 +250,7 @@ func TestCLIHistory(t *testing.T) {
 	if status != 1 || !strings.Contains(stderr, "history needs --id") {
 		t.Errorf("history without --id: exit %d, %q", status, stderr)
 	}
-	cliWantAudit(t, st, "history id="+cliAlice, "history id="+cliBryn, "history id="+strings.Repeat("z", 26))
+	cliWantAudit(t, st, "history about="+cliAlice, "history about="+cliBryn, "history about="+strings.Repeat("z", 26))
 }
 
 func TestCLIStats(t *testing.T) {
@@ -381,7 +400,13 @@ func TestCLIErase(t *testing.T) {
 	if out, _, status := cliRun(t, "verify", "--store", dsn); status != 0 || !strings.HasPrefix(out, "OK: 4 records verified") {
 		t.Errorf("verify after erasure: exit %d, %q", status, out)
 	}
-	cliWantAudit(t, st, "history id="+cliAlice, "erase id="+cliAlice, "erase id="+cliAlice, "verify")
+	cliWantAudit(t, st, "history about="+cliAlice, "erase about="+cliAlice, "erase about="+cliAlice, "verify")
+	// The audit log, knowing the ID only by its keyed hash, still answers
+	// "was it erased?" when asked about it.
+	out, _, status = cliRun(t, "history", "--store", dsn, "--id", cliAlice)
+	if status != 0 || !regexp.MustCompile(`^No records of consent ID `+cliAlice+`: it was erased on \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ by `+regexp.QuoteMeta(cliUser(t))+`\.\n$`).MatchString(out) {
+		t.Errorf("history of an erased ID: exit %d, %q", status, out)
+	}
 }
 
 // TestCLIPostgres runs verify and export against PostgreSQL, the store of
@@ -409,7 +434,7 @@ func TestCLIPostgres(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	cliWantAudit(t, st, "export format=csv", "export format=json&id="+cliAlice, "export format=csv&from=2025-03-01&to=2025-03-01",
+	cliWantAudit(t, st, "export format=csv", "export format=json about="+cliAlice, "export format=csv&from=2025-03-01&to=2025-03-01",
 		"export format=csv&from=2025-03-02", "verify", "verify", "verify")
 }
 

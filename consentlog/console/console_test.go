@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/csv"
@@ -109,16 +110,33 @@ func (f *fixture) get(target string) *httptest.ResponseRecorder {
 	return f.do(http.MethodGet, target, nil)
 }
 
-// audit returns the audit log as "actor action detail" lines.
+// audit returns the audit log as "actor action detail about=<consent ID>"
+// lines. The store keeps only a keyed hash of the ID: the test finds which
+// of its IDs an entry is about by asking AuditOf for each.
 func (f *fixture) audit() []string {
 	f.t.Helper()
-	es, err := f.store.AuditLog(context.Background(), time.Time{}, time.Time{}, 0)
+	ctx := context.Background()
+	es, err := f.store.AuditLog(ctx, time.Time{}, time.Time{}, 0)
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	about := map[string]string{}
+	for _, id := range []string{alice, bryn, ceri, strings.Repeat("z", 26)} {
+		of, err := f.store.AuditOf(ctx, id)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		for _, e := range of {
+			about[e.ID] = id
+		}
+	}
 	var out []string
 	for _, e := range es {
-		out = append(out, strings.TrimSpace(e.Actor+" "+e.Action+" "+e.Detail))
+		line := e.Actor + " " + e.Action + " " + e.Detail
+		if e.ConsentIDHash != "" {
+			line += " about=" + cmp.Or(about[e.ID], "?")
+		}
+		out = append(out, strings.Join(strings.Fields(line), " "))
 	}
 	return out
 }
@@ -223,7 +241,7 @@ func TestSearchByConsentIDAndDates(t *testing.T) {
 	body = wantStatus(t, f.get(prefix+"/?id="+bryn+"&from=2025-03-02"), http.StatusOK)
 	wantContains(t, body, "No records match this search.")
 
-	wantAudit(t, f, "dpo search id="+alice, "dpo search from=2025-03-02&to=2025-03-02", "dpo search from=2025-03-02&id="+bryn)
+	wantAudit(t, f, "dpo search about="+alice, "dpo search from=2025-03-02&to=2025-03-02", "dpo search from=2025-03-02 about="+bryn)
 }
 
 func TestSearchPages(t *testing.T) {
@@ -267,7 +285,7 @@ func TestHistory(t *testing.T) {
 	body = wantStatus(t, f.get(prefix+"/history?id="+strings.Repeat("z", 26)), http.StatusOK)
 	wantContains(t, body, "There are no records of this consent ID.")
 	wantStatus(t, f.get(prefix+"/history"), http.StatusBadRequest)
-	wantAudit(t, f, "dpo history id="+ceri, "dpo history id="+strings.Repeat("z", 26))
+	wantAudit(t, f, "dpo history about="+ceri, "dpo history about="+strings.Repeat("z", 26))
 }
 
 func TestExport(t *testing.T) {
@@ -319,7 +337,7 @@ func TestExport(t *testing.T) {
 	}
 	wantContains(t, f.get(prefix+"/export?format=xml").Body.String(), "“xml” is not an export format: choose csv or json.")
 	wantAudit(t, f, "dpo export format=csv&from=2025-03-01&to=2025-03-02", "dpo export format=json&from=2025-03-01&to=2025-03-02",
-		"dpo export format=csv&id="+alice)
+		"dpo export format=csv about="+alice)
 }
 
 func TestStatsChart(t *testing.T) {
@@ -435,7 +453,25 @@ func TestErase(t *testing.T) {
 	if rep, err := f.store.Verify(context.Background()); err != nil || !rep.OK() {
 		t.Errorf("chain after erasure: %v %v", rep.Broken, err)
 	}
-	wantAudit(t, f, "dpo erase id="+alice, "dpo erase id="+alice)
+	wantAudit(t, f, "dpo erase about="+alice, "dpo erase about="+alice)
+
+	// Erasure means erasure: the ID is nowhere in the store's file, yet the
+	// history and the audit page, asked about it, say it was erased.
+	db, err := sql.Open("sqlite", f.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM audit_log WHERE instr(detail || actor || action || consent_id_hash, ?) > 0", alice).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d audit entries hold the erased ID in plain text (%v)", n, err)
+	}
+	body = wantStatus(t, f.get(prefix+"/history?id="+alice), http.StatusOK)
+	if !regexp.MustCompile(`There are no records of this consent ID: it was erased on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC by dpo\.`).MatchString(body) {
+		t.Errorf("history of an erased ID does not say so:\n%s", body)
+	}
+	body = wantStatus(t, f.get(prefix+"/audit?id="+alice), http.StatusOK)
+	wantContains(t, body, "<caption>Audit log entries about consent ID "+alice+"</caption>", "<td>dpo</td><td>erase</td><td>a consent ID<code")
 }
 
 func TestEraseRefusesForgery(t *testing.T) {
@@ -481,12 +517,12 @@ func TestAuditLogPage(t *testing.T) {
 	// Newest first: this view, the verification, the search.
 	i := strings.Index(body, "<td>audit_log</td>")
 	j := strings.Index(body, "<td>records.officer</td><td>verify</td>")
-	k := strings.Index(body, "<td>dpo</td><td>search</td><td><code class=\"small\">id="+alice+"</code>")
+	k := strings.Index(body, "<td>dpo</td><td>search</td><td>a consent ID<code class=\"small\"></code>")
 	if i < 0 || j < 0 || k < 0 || !(i < j && j < k) {
 		t.Errorf("audit page order: audit_log %d, verify %d, search %d\n%s", i, j, k, body)
 	}
 	wantStatus(t, f.get(prefix+"/audit?from=2025-01-01&to=2025-01-31"), http.StatusOK)
-	wantAudit(t, f, "dpo search id="+alice, "records.officer verify", "dpo audit_log from="+time.Now().UTC().AddDate(0, 0, -30).Format(time.DateOnly)+"&to="+today,
+	wantAudit(t, f, "dpo search about="+alice, "records.officer verify", "dpo audit_log from="+time.Now().UTC().AddDate(0, 0, -30).Format(time.DateOnly)+"&to="+today,
 		"dpo audit_log from=2025-01-01&to=2025-01-31")
 }
 
@@ -512,7 +548,7 @@ func TestHostileInputIsEscaped(t *testing.T) {
 	if strings.Contains(body, "<script") {
 		t.Error("a stored path reached the page as markup")
 	}
-	wantAudit(t, f, "dpo history id="+ceri)
+	wantAudit(t, f, "dpo history about="+ceri)
 }
 
 func TestBadInput(t *testing.T) {

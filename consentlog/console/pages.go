@@ -164,30 +164,20 @@ func dayString(t time.Time) string {
 	return t.Format(time.DateOnly)
 }
 
-// detail is the audit log's record of a request's parameters: sorted,
-// URL-encoded, empty ones left out.
-func detail(kv ...string) string {
-	v := url.Values{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		if kv[i+1] != "" {
-			v.Set(kv[i], kv[i+1])
-		}
-	}
-	return v.Encode()
-}
-
-// link builds a console URL with the non-empty parameters kv.
+// link builds a console URL with the non-empty parameters kv, encoded as
+// the audit log's details are.
 func (h *handler) link(path string, kv ...string) string {
-	if q := detail(kv...); q != "" {
+	if q := consentlog.AuditDetail(kv...); q != "" {
 		return h.prefix + path + "?" + q
 	}
 	return h.prefix + path
 }
 
-// audit writes the audit entry for an action; the action must not run if
-// it fails.
-func (h *handler) audit(ctx context.Context, r *http.Request, action, detail string) error {
-	return h.store.Audit(ctx, consentlog.AuditEntry{Actor: h.actor(r), Action: action, Detail: detail})
+// audit writes the audit entry for an action about consentID (if not
+// empty, kept by the store as a keyed hash) with the other parameters in
+// detail; the action must not run if it fails.
+func (h *handler) audit(ctx context.Context, r *http.Request, action, consentID, detail string) error {
+	return h.store.Audit(ctx, consentlog.AuditEntry{Actor: h.actor(r), Action: action, ConsentID: consentID, Detail: detail})
 }
 
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
@@ -307,7 +297,7 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	d.ID, d.From, d.To, d.Searched = id, dayString(from), dayString(to), true
-	if err := h.audit(r.Context(), r, "search", detail("id", id, "from", d.From, "to", d.To, "after", q.Get("after"))); err != nil {
+	if err := h.audit(r.Context(), r, "search", id, consentlog.AuditDetail("from", d.From, "to", d.To, "after", q.Get("after"))); err != nil {
 		h.unavailable(w, r, "search", err)
 		return
 	}
@@ -338,6 +328,7 @@ type historyData struct {
 	ID                              string
 	Records                         []row
 	ExportCSV, ExportJSON, EraseURL string
+	Erased                          *auditRow // no records left: the audit log's first erasure of the ID
 }
 
 func (h *handler) history(w http.ResponseWriter, r *http.Request) {
@@ -351,7 +342,7 @@ func (h *handler) history(w http.ResponseWriter, r *http.Request) {
 		h.bad(w, r, err)
 		return
 	}
-	if err := h.audit(r.Context(), r, "history", detail("id", id)); err != nil {
+	if err := h.audit(r.Context(), r, "history", id, ""); err != nil {
 		h.unavailable(w, r, "history", err)
 		return
 	}
@@ -360,12 +351,28 @@ func (h *handler) history(w http.ResponseWriter, r *http.Request) {
 		h.unavailable(w, r, "history", err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "history", view{Title: "History of a consent ID", Nav: "search", Data: historyData{
+	d := historyData{
 		ID: id, Records: h.rows(recs),
 		ExportCSV:  h.link("/export", "format", "csv", "id", id),
 		ExportJSON: h.link("/export", "format", "json", "id", id),
 		EraseURL:   h.link("/erase", "id", id),
-	}})
+	}
+	if len(recs) == 0 {
+		// The records are gone: the audit log, which knows the ID only by
+		// its keyed hash, can still say whether it was erased.
+		entries, err := h.store.AuditOf(r.Context(), id)
+		if err != nil {
+			h.unavailable(w, r, "history", err)
+			return
+		}
+		// The first erasure is the one that found records; later ones
+		// found nothing left.
+		if i := slices.IndexFunc(entries, func(e consentlog.AuditEntry) bool { return e.Action == "erase" }); i >= 0 {
+			row := newAuditRow(entries[i])
+			d.Erased = &row
+		}
+	}
+	h.render(w, r, http.StatusOK, "history", view{Title: "History of a consent ID", Nav: "search", Data: d})
 }
 
 // lazyWriter holds back the response headers until the first byte of the
@@ -407,7 +414,7 @@ func (h *handler) export(w http.ResponseWriter, r *http.Request) {
 		h.bad(w, r, err)
 		return
 	}
-	if err := h.audit(r.Context(), r, "export", detail("format", string(format), "id", id, "from", dayString(from), "to", dayString(to))); err != nil {
+	if err := h.audit(r.Context(), r, "export", id, consentlog.AuditDetail("format", string(format), "from", dayString(from), "to", dayString(to))); err != nil {
 		h.unavailable(w, r, "export", err)
 		return
 	}
@@ -444,7 +451,7 @@ func (h *handler) verify(w http.ResponseWriter, r *http.Request) {
 	}
 	var d verifyData
 	if q.Get("run") != "" {
-		if err := h.audit(r.Context(), r, "verify", ""); err != nil {
+		if err := h.audit(r.Context(), r, "verify", "", ""); err != nil {
 			h.unavailable(w, r, "verify", err)
 			return
 		}
@@ -506,7 +513,7 @@ func (h *handler) erase(w http.ResponseWriter, r *http.Request) {
 			"The form has expired or was not issued by this console, so nothing was erased. Open the consent ID's history and choose “Erase” again.")
 		return
 	}
-	if err := h.audit(r.Context(), r, "erase", detail("id", id)); err != nil {
+	if err := h.audit(r.Context(), r, "erase", id, ""); err != nil {
 		h.unavailable(w, r, "erase", err)
 		return
 	}
@@ -539,6 +546,7 @@ func (h *handler) erase(w http.ResponseWriter, r *http.Request) {
 
 type auditData struct {
 	From, To  string
+	ID        string // a consent ID typed in: its entries only, found by keyed hash
 	Entries   []auditRow
 	Truncated bool
 }
@@ -546,6 +554,10 @@ type auditData struct {
 type auditRow struct {
 	consentlog.AuditEntry
 	When string
+}
+
+func newAuditRow(e consentlog.AuditEntry) auditRow {
+	return auditRow{AuditEntry: e, When: e.Time.UTC().Format("2006-01-02 15:04:05 UTC")}
 }
 
 func (h *handler) auditLog(w http.ResponseWriter, r *http.Request) {
@@ -566,12 +578,22 @@ func (h *handler) auditLog(w http.ResponseWriter, r *http.Request) {
 	if from.IsZero() {
 		from = to.AddDate(0, 0, -30)
 	}
-	d := auditData{From: dayString(from), To: dayString(to)}
-	if err := h.audit(r.Context(), r, "audit_log", detail("from", d.From, "to", d.To)); err != nil {
+	id, err := consentID(q.Get("id"))
+	if err != nil {
+		h.bad(w, r, err)
+		return
+	}
+	d := auditData{From: dayString(from), To: dayString(to), ID: id}
+	if err := h.audit(r.Context(), r, "audit_log", d.ID, consentlog.AuditDetail("from", d.From, "to", d.To)); err != nil {
 		h.unavailable(w, r, "audit_log", err)
 		return
 	}
-	entries, err := h.store.AuditLog(r.Context(), from, to.AddDate(0, 0, 1), auditRows+1)
+	var entries []consentlog.AuditEntry
+	if id != "" {
+		entries, err = h.store.AuditOf(r.Context(), id)
+	} else {
+		entries, err = h.store.AuditLog(r.Context(), from, to.AddDate(0, 0, 1), auditRows+1)
+	}
 	if err != nil {
 		h.unavailable(w, r, "audit_log", err)
 		return
@@ -580,7 +602,7 @@ func (h *handler) auditLog(w http.ResponseWriter, r *http.Request) {
 		entries, d.Truncated = entries[:auditRows], true
 	}
 	for _, e := range slices.Backward(entries) {
-		d.Entries = append(d.Entries, auditRow{AuditEntry: e, When: e.Time.UTC().Format("2006-01-02 15:04:05 UTC")})
+		d.Entries = append(d.Entries, newAuditRow(e))
 	}
 	h.render(w, r, http.StatusOK, "audit", view{Title: "Audit log", Nav: "audit", Data: d})
 }

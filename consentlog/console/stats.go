@@ -81,7 +81,7 @@ func (h *handler) stats(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := statsData{From: dayString(from), To: dayString(to)}
-	if err := h.audit(r.Context(), r, "stats", detail("from", d.From, "to", d.To)); err != nil {
+	if err := h.audit(r.Context(), r, "stats", "", consentlog.AuditDetail("from", d.From, "to", d.To)); err != nil {
 		h.unavailable(w, r, "stats", err)
 		return
 	}
