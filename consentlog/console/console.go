@@ -26,7 +26,6 @@ import (
 	"encoding/base64"
 	"html/template"
 	"net/http"
-	"slices"
 	"strings"
 
 	"go.uber.org/zap"
@@ -73,6 +72,7 @@ type handler struct {
 	key    []byte // signs erase form tokens; new per New, so a restart voids open forms
 	cop    *http.CrossOriginProtection
 	pages  map[string]*template.Template
+	mux    *http.ServeMux
 }
 
 // New returns the console serving store under opts.Prefix.
@@ -92,6 +92,7 @@ func New(store consentlog.Store, opts Options) http.Handler {
 		h.log = zap.NewNop()
 	}
 	_, _ = rand.Read(h.key) // crypto/rand.Read never fails on supported platforms
+	h.mux = h.routes()
 	return h
 }
 
@@ -110,53 +111,64 @@ func setHeaders(hd http.Header) {
 	hd.Set("Content-Security-Policy", csp)
 }
 
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	hd := w.Header()
-	setHeaders(hd)
-
-	path, ok := strings.CutPrefix(r.URL.Path, h.prefix)
-	switch {
-	case !ok:
-		h.fail(w, r, http.StatusNotFound, "Page not found", "There is no such page in the consent records console.")
-		return
-	case path == "":
-		http.Redirect(w, r, h.prefix+"/", http.StatusMovedPermanently)
-		return
+// routes maps each page to its handler with http.ServeMux method patterns
+// ("GET" also answers HEAD). Every page path also gets a pattern without a
+// method, which ServeMux prefers only when the method does not match: it
+// answers 405 with the page's own methods in Allow, as a console page.
+// Anything else under the prefix, or outside it, is a 404 console page.
+func (h *handler) routes() *http.ServeMux {
+	p := h.prefix
+	pages := []struct {
+		method, path string
+		fn           http.HandlerFunc
+	}{
+		{http.MethodGet, "/{$}", h.search},
+		{http.MethodGet, "/history", h.history},
+		{http.MethodGet, "/export", h.export},
+		{http.MethodGet, "/stats", h.stats},
+		{http.MethodGet, "/verify", h.verify},
+		{http.MethodGet, "/erase", h.confirmErase},
+		{http.MethodPost, "/erase", h.erase},
+		{http.MethodGet, "/audit", h.auditLog},
+		{http.MethodGet, "/console.css", serveStylesheet},
 	}
-	allowed := []string{http.MethodGet, http.MethodHead}
-	if path == "/erase" {
-		allowed = append(allowed, http.MethodPost)
-	}
-	if !slices.Contains(allowed, r.Method) {
-		hd.Set("Allow", strings.Join(allowed, ", "))
-		h.fail(w, r, http.StatusMethodNotAllowed, "Method not allowed", "This page cannot be used with "+r.Method+".")
-		return
-	}
-	switch path {
-	case "/":
-		h.search(w, r)
-	case "/history":
-		h.history(w, r)
-	case "/export":
-		h.export(w, r)
-	case "/stats":
-		h.stats(w, r)
-	case "/verify":
-		h.verify(w, r)
-	case "/erase":
-		if r.Method == http.MethodPost {
-			h.erase(w, r)
+	mux := http.NewServeMux()
+	allow := map[string][]string{}
+	for _, pg := range pages {
+		mux.HandleFunc(pg.method+" "+p+pg.path, pg.fn)
+		if pg.method == http.MethodGet {
+			allow[pg.path] = append(allow[pg.path], http.MethodGet, http.MethodHead)
 		} else {
-			h.confirmErase(w, r)
+			allow[pg.path] = append(allow[pg.path], pg.method)
 		}
-	case "/audit":
-		h.auditLog(w, r)
-	case "/console.css":
-		hd.Set("Content-Type", "text/css; charset=utf-8")
-		_, _ = w.Write(stylesheet)
-	default:
+	}
+	for path, methods := range allow {
+		mux.HandleFunc(p+path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", strings.Join(methods, ", "))
+			h.fail(w, r, http.StatusMethodNotAllowed, "Method not allowed", "This page cannot be used with "+r.Method+".")
+		})
+	}
+	notFound := func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusNotFound, "Page not found", "There is no such page in the consent records console.")
 	}
+	mux.HandleFunc(p+"/", notFound)
+	if p != "" {
+		mux.HandleFunc("/", notFound)
+		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, p+"/", http.StatusMovedPermanently)
+		})
+	}
+	return mux
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	setHeaders(w.Header())
+	h.mux.ServeHTTP(w, r)
+}
+
+func serveStylesheet(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	_, _ = w.Write(stylesheet)
 }
 
 // actor is the audit log's name for the user of r.

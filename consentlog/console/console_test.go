@@ -716,3 +716,40 @@ func TestLoginPage(t *testing.T) {
 		t.Errorf("NoForm page: %s", body)
 	}
 }
+
+// TestRouting pins what the ServeMux patterns answer: each page's methods
+// (GET also answers HEAD), 405 with the page's own Allow header, 404 for
+// anything else. Where ServeMux differs from the former hand-written
+// router: a wrong method on an unknown path is 404 (was 405), and a path
+// with "//" or ".." is redirected (307) to its clean form (was 404).
+func TestRouting(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		method, target string
+		status         int
+		allow          string
+	}{
+		{http.MethodGet, "", http.StatusMovedPermanently, ""},
+		{http.MethodGet, "/", http.StatusOK, ""},
+		{http.MethodHead, "/history?id=" + alice, http.StatusOK, ""},
+		{http.MethodGet, "/console.css", http.StatusOK, ""},
+		{http.MethodPost, "/", http.StatusMethodNotAllowed, "GET, HEAD"},
+		{http.MethodPut, "/stats", http.StatusMethodNotAllowed, "GET, HEAD"},
+		{http.MethodPost, "/audit", http.StatusMethodNotAllowed, "GET, HEAD"},
+		{http.MethodDelete, "/erase", http.StatusMethodNotAllowed, "GET, HEAD, POST"},
+		{http.MethodGet, "/history/", http.StatusNotFound, ""},
+		{http.MethodPost, "/nowhere", http.StatusNotFound, ""},
+		{http.MethodGet, "//history", http.StatusTemporaryRedirect, ""},
+	} {
+		w := f.do(tc.method, prefix+tc.target, nil)
+		if w.Code != tc.status || w.Header().Get("Allow") != tc.allow {
+			t.Errorf("%s %s: %d Allow %q, want %d Allow %q", tc.method, tc.target, w.Code, w.Header().Get("Allow"), tc.status, tc.allow)
+		}
+		if tc.status >= 400 && !strings.Contains(w.Body.String(), `<link rel="stylesheet"`) {
+			t.Errorf("%s %s: not a console page:\n%s", tc.method, tc.target, w.Body.String())
+		}
+	}
+	if w := f.get(prefix); w.Header().Get("Location") != prefix+"/" {
+		t.Errorf("redirect to %q", w.Header().Get("Location"))
+	}
+}
