@@ -9,11 +9,23 @@ CHROME  ?= $(shell command -v chromium || command -v chromium-browser || command
 build: $(BIN)
 
 $(BIN): $(shell find . -name '*.go' -not -path './tmp/*') $(shell find banner -type f) go.mod go.sum
+	@echo "Building $(BIN) (the first build takes a few minutes)..."
 	$(GO) build -o $(BIN) ./cmd/caddy
 
-# Serve the demo council site through the module on http://localhost:8080.
+# Serve the demo council site through the module on http://localhost:8080,
+# with Caddy's data (the consent log) under tmp/data. Says where to look:
+# the site, the log and the command that reads it, and the DPO console
+# when an admin line is on (not commented out) in Caddyfile.example.
 run: $(BIN)
-	mkdir -p $(DATA)
+	@mkdir -p $(DATA)
+	@echo "Open http://localhost:8080 (the demo council site)."
+	@echo "Consent log: $(DATA)/caddy/consentgate/consent-log.db"
+	@echo "Read it:     $(BIN) consent-log verify --store $(DATA)/caddy/consentgate/consent-log.db"
+	@if grep -Eq '^[[:space:]]*admin([[:space:]]+[^[:space:]]+[[:space:]]+[^[:space:]]+)?[[:space:]]*$$' Caddyfile.example; then \
+		echo "DPO console: http://localhost:8080/_consent/admin/"; \
+	else \
+		echo "DPO console: off (uncomment the admin line in Caddyfile.example to turn it on)."; \
+	fi
 	XDG_DATA_HOME=$(DATA) XDG_CONFIG_HOME=$(DATA) $(BIN) run --config Caddyfile.example --adapter caddyfile
 
 # Everything: lint, unit, fuzz seeds, in-process Caddy integration and
