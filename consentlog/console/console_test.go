@@ -226,7 +226,8 @@ func TestSearchByConsentIDAndDates(t *testing.T) {
 	if n := tableRows(body); n != 2 {
 		t.Errorf("alice's search shows %d rows, want 2", n)
 	}
-	wantContains(t, body, `href="/_consent/admin/history?id=`+alice+`"`, "accept_all", "reject_all",
+	wantContains(t, body, `href="/_consent/admin/history?id=`+alice+`"`, "<td>Accepted all</td>", "<td>Rejected all</td>", "<td>First choice</td>", "<td>Changed choice</td>",
+		"<td>2025-03-01T10:00:00Z</td>",
 		"analytics, media, social, marketing", `href="/_consent/admin/export?format=csv&amp;id=`+alice+`"`)
 	if strings.Contains(body, bryn) {
 		t.Error("alice's search shows bryn")
@@ -280,7 +281,7 @@ func TestHistory(t *testing.T) {
 	if n := tableRows(body); n != 2 {
 		t.Errorf("ceri's history has %d rows, want 2", n)
 	}
-	wantContains(t, body, "<code>"+ceri+"</code>", "save_settings", "withdraw", ">analytics<",
+	wantContains(t, body, "<code>"+ceri+"</code>", "<td>Saved settings</td>", "<td>Withdrew consent</td>", "<td>By the site or console</td>", ">analytics<",
 		`href="/_consent/admin/erase?id=`+ceri+`"`, `href="/_consent/admin/export?format=json&amp;id=`+ceri+`"`)
 	body = wantStatus(t, f.get(prefix+"/history?id="+strings.Repeat("z", 26)), http.StatusOK)
 	wantContains(t, body, "There are no records of this consent ID.")
@@ -345,16 +346,16 @@ func TestStatsChart(t *testing.T) {
 	body := wantStatus(t, f.get(prefix+"/stats?from=2025-03-01&to=2025-03-04"), http.StatusOK)
 	// Per-day table: day, accept, reject, custom, withdraw, GPC, decisions.
 	for _, row := range []string{
-		`<th scope="row">2025-03-01</th><td class="num">1</td><td class="num">1</td><td class="num">0</td><td class="num">0</td><td class="num">1</td><td class="num">2</td>`,
-		`<th scope="row">2025-03-02</th><td class="num">0</td><td class="num">1</td><td class="num">1</td><td class="num">0</td><td class="num">0</td><td class="num">2</td>`,
-		`<th scope="row">2025-03-03</th><td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">1</td><td class="num">0</td><td class="num">1</td>`,
+		`<th scope="row">2025-03-01</th><td class="num">1 <span class="share">(50%)</span></td><td class="num">1 <span class="share">(50%)</span></td><td class="num">0 <span class="share">(0%)</span></td><td class="num">0 <span class="share">(0%)</span></td><td class="num">1</td><td class="num">2</td>`,
+		`<th scope="row">2025-03-02</th><td class="num">0 <span class="share">(0%)</span></td><td class="num">1 <span class="share">(50%)</span></td><td class="num">1 <span class="share">(50%)</span></td><td class="num">0 <span class="share">(0%)</span></td><td class="num">0</td><td class="num">2</td>`,
+		`<th scope="row">2025-03-03</th><td class="num">0 <span class="share">(0%)</span></td><td class="num">0 <span class="share">(0%)</span></td><td class="num">0 <span class="share">(0%)</span></td><td class="num">1 <span class="share">(100%)</span></td><td class="num">0</td><td class="num">1</td>`,
 		`<th scope="row">2025-03-04</th><td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">0</td>`,
-		`<th scope="row">cy</th><td class="num">0</td><td class="num">1</td><td class="num">0</td><td class="num">0</td><td class="num">1</td><td class="num">1</td>`,
-		`<th scope="row">en</th><td class="num">1</td><td class="num">1</td><td class="num">1</td><td class="num">1</td><td class="num">0</td><td class="num">4</td>`,
+		`<th scope="row">cy</th><td class="num">0 <span class="share">(0%)</span></td><td class="num">1 <span class="share">(100%)</span></td><td class="num">0 <span class="share">(0%)</span></td><td class="num">0 <span class="share">(0%)</span></td><td class="num">1</td><td class="num">1</td>`,
+		`<th scope="row">en</th><td class="num">1 <span class="share">(25%)</span></td><td class="num">1 <span class="share">(25%)</span></td><td class="num">1 <span class="share">(25%)</span></td><td class="num">1 <span class="share">(25%)</span></td><td class="num">0</td><td class="num">4</td>`,
 	} {
 		wantContains(t, body, row)
 	}
-	wantContains(t, body, "5 in all")
+	wantContains(t, body, "5 in all", "Of all decisions: 20% accepted all, 40% rejected all, 20% chose some and 20% withdrew.")
 	// Two charts; every non-zero count is a bar with a height and a title.
 	if n := strings.Count(body, "<svg xmlns"); n != 2 {
 		t.Errorf("%d charts, want 2", n)
@@ -467,7 +468,7 @@ func TestErase(t *testing.T) {
 		t.Errorf("%d audit entries hold the erased ID in plain text (%v)", n, err)
 	}
 	body = wantStatus(t, f.get(prefix+"/history?id="+alice), http.StatusOK)
-	if !regexp.MustCompile(`There are no records of this consent ID: it was erased on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC by dpo\.`).MatchString(body) {
+	if !regexp.MustCompile(`There are no records of this consent ID: it was erased on \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ by dpo\.`).MatchString(body) {
 		t.Errorf("history of an erased ID does not say so:\n%s", body)
 	}
 	body = wantStatus(t, f.get(prefix+"/audit?id="+alice), http.StatusOK)
@@ -662,7 +663,7 @@ func TestHealthLine(t *testing.T) {
 		{"draining", consentlog.Health{StoreUp: true, Spooled: 3, Since: since},
 			`<p class="health">Consent log store: reachable; 3 records waiting in the spool are being written to it.</p>`},
 		{"down", consentlog.Health{Spooled: 1, LastError: `open "/var/lib/x.db": <read-only>`, Since: since},
-			`<p class="health warning-text">Consent log store: unreachable since 2025-03-01 09:30:00 UTC; 1 record waiting in the spool; last error: open &#34;/var/lib/x.db&#34;: &lt;read-only&gt;. New records are kept in the spool and written once it is back.</p>`},
+			`<p class="health warning-text">Consent log store: unreachable since 2025-03-01T09:30:00Z; 1 record waiting in the spool; last error: open &#34;/var/lib/x.db&#34;: &lt;read-only&gt;. New records are kept in the spool and written once it is back.</p>`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)

@@ -62,7 +62,7 @@ func healthLine(h consentlog.Health) *health {
 	}
 	t := "Consent log store: unreachable"
 	if !h.Since.IsZero() {
-		t += " since " + h.Since.UTC().Format("2006-01-02 15:04:05 UTC")
+		t += " since " + h.Since.UTC().Format(isoTime)
 	}
 	if spool != "" {
 		t += "; " + spool
@@ -229,15 +229,49 @@ func (h *handler) unavailable(w http.ResponseWriter, r *http.Request, action str
 }
 
 // row is a record as the tables show it.
+// isoTime is how the console shows a time: ISO 8601 in UTC, to the second.
+const isoTime = "2006-01-02T15:04:05Z"
+
 type row struct {
 	consentlog.Record
-	When, Granted, History string
+	When, Granted, History  string
+	EventLabel, MethodLabel string
+}
+
+// methodLabels and eventLabels say in plain words what the stored values
+// (kept as they are in exports) mean.
+var (
+	methodLabels = map[consentlog.Method]string{
+		consentlog.MethodAcceptAll:    "Accepted all",
+		consentlog.MethodRejectAll:    "Rejected all",
+		consentlog.MethodSaveSettings: "Saved settings",
+		consentlog.MethodPlaceholder:  "Video or map placeholder",
+		consentlog.MethodGPC:          "Browser privacy signal (GPC)",
+		consentlog.MethodNoJSForm:     "Form without JavaScript",
+		consentlog.MethodAPI:          "By the site or console",
+	}
+	eventLabels = map[consentlog.Event]string{
+		consentlog.EventInitial:  "First choice",
+		consentlog.EventUpdate:   "Changed choice",
+		consentlog.EventWithdraw: "Withdrew consent",
+		consentlog.EventRenewal:  "Asked again",
+		consentlog.EventErasure:  "Erasure",
+	}
+)
+
+// plainLabel is labels[v], or v itself for a value this console does not know.
+func plainLabel[T ~string](labels map[T]string, v T) string {
+	if l, ok := labels[v]; ok {
+		return l
+	}
+	return string(v)
 }
 
 func (h *handler) rows(recs []consentlog.Record) []row {
 	out := make([]row, len(recs))
 	for i, r := range recs {
-		out[i] = row{Record: r, When: r.Time.UTC().Format("2006-01-02 15:04:05 UTC"), Granted: granted(r)}
+		out[i] = row{Record: r, When: r.Time.UTC().Format(isoTime), Granted: granted(r),
+			EventLabel: plainLabel(eventLabels, r.Event), MethodLabel: plainLabel(methodLabels, r.Method)}
 		if r.ConsentID != "" {
 			out[i].History = h.link("/history", "id", r.ConsentID)
 		}
@@ -540,7 +574,7 @@ func (h *handler) erase(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.render(w, r, http.StatusOK, "erased", view{Title: "Consent ID erased", Nav: "search", Data: erasedData{
-		ID: id, Record: rec, When: rec.Time.UTC().Format("2006-01-02 15:04:05 UTC"),
+		ID: id, Record: rec, When: rec.Time.UTC().Format(isoTime),
 	}})
 }
 
@@ -557,7 +591,7 @@ type auditRow struct {
 }
 
 func newAuditRow(e consentlog.AuditEntry) auditRow {
-	return auditRow{AuditEntry: e, When: e.Time.UTC().Format("2006-01-02 15:04:05 UTC")}
+	return auditRow{AuditEntry: e, When: e.Time.UTC().Format(isoTime)}
 }
 
 func (h *handler) auditLog(w http.ResponseWriter, r *http.Request) {

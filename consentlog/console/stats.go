@@ -49,6 +49,47 @@ type statRow struct {
 	Counts counts
 }
 
+// cell is one figure of a statistics table: the count and, for the four
+// kinds of decision, its share of the row's decisions, so that days and
+// languages of different traffic compare.
+type cell struct {
+	Count int64
+	Share string
+}
+
+// Cells are the row's figures in the order of series.
+func (r statRow) Cells() []cell { return r.Counts.cells() }
+
+func (c counts) cells() []cell {
+	out := make([]cell, len(c))
+	for i, n := range c {
+		out[i].Count = n
+		if i < 4 {
+			out[i].Share = share(n, c.Decisions())
+		}
+	}
+	return out
+}
+
+// share is n as a whole percentage of total ("" when there is nothing to
+// share), never rounded to 0% or 100% when it is not.
+func share(n, total int64) string {
+	if total == 0 {
+		return ""
+	}
+	p := math.Round(100 * float64(n) / float64(total))
+	switch {
+	case n > 0 && p == 0:
+		return "<1%"
+	case n < total && p == 100:
+		return ">99%"
+	}
+	return strconv.FormatFloat(p, 'f', 0, 64) + "%"
+}
+
+// TotalCells are the figures of the whole period.
+func (d statsData) TotalCells() []cell { return d.Total.cells() }
+
 type statsData struct {
 	From, To         string
 	Days, Locales    []statRow
