@@ -3,6 +3,8 @@ package caddymodule
 import (
 	"net/http"
 
+	"go.uber.org/zap"
+
 	"github.com/consentgate/consentgate/consent"
 	"github.com/consentgate/consentgate/cookiepolicy"
 	"github.com/consentgate/consentgate/cookietable"
@@ -17,41 +19,63 @@ var cookieTableCSP = "default-src 'none'; style-src " + cookietable.StyleHash + 
 func (h *Handler) serveCookieTable(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	lang := h.locale("", q.Get("lang"))
-	// Seen stays nil (every catalogue vendor) until the vendors the
-	// rewriter meets are kept.
-	rows := h.cookies.Table(cookiepolicy.TableInput{Site: h.SiteName, Consent: h.policy, Details: h.cookieDetails()})
-	t := h.texts[lang]
-	cats := map[string]cookietable.CategoryText{}
-	names := map[string]string{}
-	for id, c := range t.Categories {
-		cats[id], names[id] = cookietable.CategoryText{Name: c.Name, Desc: c.Desc}, c.Name
-	}
-	switch q.Get("format") {
-	case "json":
-		w.Header().Set("Content-Type", "application/json")
-		return cookietable.WriteJSON(w, cookietable.Records(rows, lang, names))
-	case "csv":
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="cookies-`+lang+`.csv"`)
-		return cookietable.WriteCSV(w, cookietable.Records(rows, lang, names))
-	}
-	v := h.visitorOf(r)
-	if !v.Decided {
-		v.Decision = consent.Decision{} // as the banner does: an expired choice's ID is not shown
-	}
 	self := r.URL.Path
 	if lang == "cy" {
 		self += "?lang=cy"
 	}
-	p := cookietable.Page{
-		Lang: lang, Site: h.SiteName, Prefix: Prefix, Rows: rows, ReturnTo: consent.SafeReturn(self),
-		Text: h.Text[lang], Category: cats, IDLabel: t.ConsentID, NoChoice: t.NoChoice,
-		ConsentID: v.Decision.ID, Decided: v.Decided, Granted: v.Decision.Granted,
+	p := h.cookieTable(h.visitorOf(r), lang, self)
+	names := map[string]string{}
+	for id, c := range p.Category {
+		names[id] = c.Name
+	}
+	switch q.Get("format") {
+	case "json":
+		w.Header().Set("Content-Type", "application/json")
+		return cookietable.WriteJSON(w, cookietable.Records(p.Rows, lang, names))
+	case "csv":
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="cookies-`+lang+`.csv"`)
+		return cookietable.WriteCSV(w, cookietable.Records(p.Rows, lang, names))
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", cookieTableCSP)
 	w.Header().Set("Cache-Control", "no-store") // it shows the visitor's consent ID
 	return cookietable.WriteHTML(w, p)
+}
+
+// cookieTableFill is the table in a page of the site's own, in place of the
+// children of its data-consent-cookie-table element
+// (rewrite.Options.CookieTable); returnTo is that page. It is rendered for
+// each response that has the marker, which only a privacy page has: a
+// rarely visited page, and the table shows the visitor's own choice. The
+// rewritten response is already private and varies by the consent cookie.
+func (h *Handler) cookieTableFill(v consent.Visitor, lang, returnTo string) []byte {
+	b, err := cookietable.Fragment(h.cookieTable(v, lang, consent.SafeReturn(returnTo)))
+	if err != nil { // the templates are tested: a bug, and the fallback is gone
+		h.logger.Error("cookie_consent: rendering the cookie table for a page", zap.Error(err))
+	}
+	return b
+}
+
+// cookieTable is the table for visitor v in lang, its settings link
+// returning to returnTo.
+func (h *Handler) cookieTable(v consent.Visitor, lang, returnTo string) cookietable.Page {
+	// Seen stays nil (every catalogue vendor) until the vendors the
+	// rewriter meets are kept.
+	rows := h.cookies.Table(cookiepolicy.TableInput{Site: h.SiteName, Consent: h.policy, Details: h.cookieDetails()})
+	t := h.texts[lang]
+	cats := map[string]cookietable.CategoryText{}
+	for id, c := range t.Categories {
+		cats[id] = cookietable.CategoryText{Name: c.Name, Desc: c.Desc}
+	}
+	if !v.Decided {
+		v.Decision = consent.Decision{} // as the banner does: an expired choice's ID is not shown
+	}
+	return cookietable.Page{
+		Lang: lang, Site: h.SiteName, Prefix: Prefix, Rows: rows, ReturnTo: returnTo,
+		Text: h.Text[lang], Category: cats, IDLabel: t.ConsentID, NoChoice: t.NoChoice,
+		ConsentID: v.Decision.ID, Decided: v.Decided, Granted: v.Decision.Granted,
+	}
 }
 
 // cookieDetails is what the config says of each declared cookie, for the

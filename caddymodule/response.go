@@ -113,6 +113,11 @@ func (h *Handler) newRewriter(w *responseWriter, enc string) *rewrite.Rewriter {
 	case kindFrame:
 		opts.HeadInject, opts.FrameInject = head, head
 	}
+	// The site's own privacy page shows the cookie table where it marks
+	// it, whatever the response is; an SVG has no HTML to put it in.
+	if w.kind != kindSVG {
+		opts.CookieTable = func(rp rewrite.Page) []byte { return h.cookieTableFill(v, h.locale(r.URL.Path, rp.Lang), returnTo) }
+	}
 	debug := h.logger.Core().Enabled(zap.DebugLevel)
 	opts.OnNeutralise = func(vd *trackers.Vendor) {
 		metrics.neutralised.WithLabelValues(vd.ID).Inc()
