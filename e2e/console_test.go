@@ -103,8 +103,8 @@ func TestDPOConsole(t *testing.T) {
 	e.click(`main table tbody a[href*="/history?id="]`)
 	e.waitHeading("History of a consent ID")
 	rows := evalJS[string](e, `[...document.querySelectorAll('main table tbody tr')].map(r => r.cells[3].textContent).join(',')`)
-	if rows != "accept_all,reject_all" {
-		t.Errorf("history methods %q, want accept_all,reject_all", rows)
+	if rows != "Accepted all,Rejected all" {
+		t.Errorf("history methods %q, want Accepted all,Rejected all", rows)
 	}
 
 	// Download the CSV export of the history.
@@ -191,6 +191,21 @@ func TestDPOConsole(t *testing.T) {
 	if !slices.Equal(actions, wantActions) {
 		t.Errorf("audit log page %q, want %q", actions, wantActions)
 	}
+
+	// At 390 px nothing scrolls sideways but the tables, each inside its own
+	// container with a caption.
+	e.viewport(390, 844, true, 1)
+	for _, page := range []string{"", "?id=" + id, "history?id=" + id, "stats", "verify?run=1", "audit", "audit?id=" + id} {
+		e.load(consolePath + page)
+		e.waitText("h1", "")
+		if over := evalJS[int](e, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); over > 0 {
+			t.Errorf("%s scrolls %d px sideways at 390 px", consolePath+page, over)
+		}
+		if bad := evalJS[[]string](e, `[...document.querySelectorAll('main table')].filter(t => !t.closest('.scroll') || !(t.caption && t.caption.textContent.trim())).map(t => t.outerHTML.slice(0, 80))`); len(bad) > 0 {
+			t.Errorf("%s: tables outside a scroll container or without a caption: %q", consolePath+page, bad)
+		}
+	}
+	e.viewport(1280, 800, false, 1)
 
 	// Signing out ends the session: the console asks again.
 	e.click(`button.signout`)
