@@ -356,9 +356,10 @@ func TestStatsChart(t *testing.T) {
 		wantContains(t, body, row)
 	}
 	wantContains(t, body, "5 in all", "Of all decisions: 20% accepted all, 40% rejected all, 20% chose some and 20% withdrew.")
-	// Two charts; every non-zero count is a bar with a height and a title.
-	if n := strings.Count(body, "<svg xmlns"); n != 2 {
-		t.Errorf("%d charts, want 2", n)
+	// Four charts: counts and shares, per day and per language; every
+	// non-zero count is a bar with a height and a title.
+	if n := strings.Count(body, "<svg xmlns"); n != 4 {
+		t.Errorf("%d charts, want 4", n)
 	}
 	bars := regexp.MustCompile(`<rect class="bar" x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)" fill="#[0-9a-f]{6}"><title>([^<]+)</title></rect>`).FindAllStringSubmatch(body, -1)
 	var titles []string
@@ -377,6 +378,24 @@ func TestStatsChart(t *testing.T) {
 	if strings.Join(titles, "|") != strings.Join(want, "|") {
 		t.Errorf("bars:\n%s\nwant:\n%s", strings.Join(titles, "\n"), strings.Join(want, "\n"))
 	}
+	// Share bars: a day's or a language's decisions stack to the full
+	// height (200), in proportion; a day without decisions has none.
+	shares := regexp.MustCompile(`<rect class="share" x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)" fill="#[0-9a-f]{6}"><title>([^<]+)</title></rect>`).FindAllStringSubmatch(body, -1)
+	var got []string
+	for _, b := range shares {
+		got = append(got, b[2]+" h="+b[1])
+	}
+	want = []string{
+		"2025-03-01: Accepted all 50% (1 of 2) h=100", "2025-03-01: Rejected all 50% (1 of 2) h=100",
+		"2025-03-02: Rejected all 50% (1 of 2) h=100", "2025-03-02: Chose some 50% (1 of 2) h=100",
+		"2025-03-03: Withdrew 100% (1 of 1) h=200",
+		"cy: Rejected all 100% (1 of 1) h=200",
+		"en: Accepted all 25% (1 of 4) h=50", "en: Rejected all 25% (1 of 4) h=50", "en: Chose some 25% (1 of 4) h=50", "en: Withdrew 25% (1 of 4) h=50",
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("share bars:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	wantContains(t, body, `dy="4" text-anchor="end" font-size="11" fill="#0b0c0c">100%</text>`)
 
 	wantStatus(t, f.get(prefix+"/stats?from=2024-01-01&to=2025-03-01"), http.StatusBadRequest)
 	wantStatus(t, f.get(prefix+"/stats?from=2025-03-02&to=2025-03-01"), http.StatusBadRequest)

@@ -95,6 +95,8 @@ type statsData struct {
 	Days, Locales    []statRow
 	Total            counts
 	DayChart, LChart chart
+	// DayShares and LShares draw the same decisions as shares.
+	DayShares, LShares chart
 }
 
 func (h *handler) stats(w http.ResponseWriter, r *http.Request) {
@@ -161,11 +163,14 @@ func (h *handler) stats(w http.ResponseWriter, r *http.Request) {
 	}
 	d.DayChart = dayChart(d.Days)
 	d.LChart = localeChart(d.Locales)
+	d.DayShares = shareChart(d.Days, 12, 6, true, max(1, (len(d.Days)+29)/30))
+	d.LShares = shareChart(d.Locales, 28, 24, false, 1)
 	h.render(w, r, http.StatusOK, "stats", view{Title: "Statistics", Nav: "stats", Data: d})
 }
 
 // chart is an SVG bar chart laid out in user units.
 type chart struct {
+	Share  bool // bars are shares of each group's decisions, the axis 0–100%
 	W, H   float64
 	Bars   []bar
 	Grid   []tick
@@ -206,11 +211,13 @@ type group struct {
 type segment struct {
 	Series int
 	Value  int64
+	Title  string // the tooltip; empty: "<group>: <series> <value>"
 }
 
 // layout draws groups left to right, each stack as bars on top of each
 // other, on a y axis from 0 to a round number above the tallest stack.
-func layout(groups []group, stackW, gap float64, rotate bool, labelEvery int) chart {
+// A share chart's values are per mille of the group's decisions.
+func layout(groups []group, stackW, gap float64, rotate bool, labelEvery int, share bool) chart {
 	var top int64
 	for _, g := range groups {
 		for _, st := range g.Stacks {
@@ -221,14 +228,21 @@ func layout(groups []group, stackW, gap float64, rotate bool, labelEvery int) ch
 			top = max(top, sum)
 		}
 	}
-	c := chart{Empty: top == 0}
+	c := chart{Empty: top == 0, Share: share}
 	top = niceCeil(top)
+	if share {
+		top = 1000
+	}
 	groupW := float64(len(groups[0].Stacks))*stackW + gap
 	c.W = plotLeft + float64(len(groups))*groupW + 10
 	c.H = plotBottom + 75
 	scale := plotHeight / float64(top)
 	for _, v := range []int64{0, top / 2, top} {
-		c.Grid = append(c.Grid, tick{Y: plotBottom - float64(v)*scale, Label: strconv.FormatInt(v, 10)})
+		l := strconv.FormatInt(v, 10)
+		if share {
+			l = strconv.FormatInt(v/10, 10) + "%"
+		}
+		c.Grid = append(c.Grid, tick{Y: plotBottom - float64(v)*scale, Label: l})
 	}
 	for gi, g := range groups {
 		x := plotLeft + gap/2 + float64(gi)*groupW
@@ -240,10 +254,13 @@ func layout(groups []group, stackW, gap float64, rotate bool, labelEvery int) ch
 				}
 				hgt := math.Max(float64(s.Value)*scale, 1)
 				y -= hgt
+				title := s.Title
+				if title == "" {
+					title = fmt.Sprintf("%s: %s %d", g.Label, series[s.Series].Name, s.Value)
+				}
 				c.Bars = append(c.Bars, bar{
 					X: x + float64(si)*stackW, Y: round(y), W: stackW - 1, H: round(hgt),
-					Colour: series[s.Series].Colour,
-					Title:  fmt.Sprintf("%s: %s %d", g.Label, series[s.Series].Name, s.Value),
+					Colour: series[s.Series].Colour, Title: title,
 				})
 			}
 		}
@@ -273,11 +290,33 @@ func dayChart(days []statRow) chart {
 	groups := make([]group, len(days))
 	for i, d := range days {
 		groups[i] = group{Label: d.Label, Stacks: [][]segment{
-			{{0, d.Counts[0]}, {1, d.Counts[1]}, {2, d.Counts[2]}, {3, d.Counts[3]}},
-			{{4, d.Counts[4]}},
+			{{Series: 0, Value: d.Counts[0]}, {Series: 1, Value: d.Counts[1]}, {Series: 2, Value: d.Counts[2]}, {Series: 3, Value: d.Counts[3]}},
+			{{Series: 4, Value: d.Counts[4]}},
 		}}
 	}
-	return layout(groups, 9, 6, true, max(1, (len(days)+29)/30))
+	return layout(groups, 9, 6, true, max(1, (len(days)+29)/30), false)
+}
+
+// shareChart draws each row's decisions as one bar of 100%: the shares of
+// accepted all, rejected all, chose some and withdrew, comparable between
+// busy and quiet days or languages. Rows without decisions stay empty.
+func shareChart(rows []statRow, stackW, gap float64, rotate bool, labelEvery int) chart {
+	if len(rows) == 0 {
+		return chart{Empty: true, Share: true}
+	}
+	groups := make([]group, len(rows))
+	for i, r := range rows {
+		var st []segment
+		if n := r.Counts.Decisions(); n > 0 {
+			cells := r.Cells()
+			for k := range 4 {
+				st = append(st, segment{Series: k, Value: int64(math.Round(1000 * float64(r.Counts[k]) / float64(n))),
+					Title: fmt.Sprintf("%s: %s %s (%d of %d)", r.Label, series[k].Name, cells[k].Share, r.Counts[k], n)})
+			}
+		}
+		groups[i] = group{Label: r.Label, Stacks: [][]segment{st}}
+	}
+	return layout(groups, stackW, gap, rotate, labelEvery, true)
 }
 
 // localeChart shows each count side by side per language.
@@ -289,9 +328,9 @@ func localeChart(locales []statRow) chart {
 	for i, l := range locales {
 		g := group{Label: l.Label}
 		for s := range series {
-			g.Stacks = append(g.Stacks, []segment{{s, l.Counts[s]}})
+			g.Stacks = append(g.Stacks, []segment{{Series: s, Value: l.Counts[s]}})
 		}
 		groups[i] = g
 	}
-	return layout(groups, 14, 24, false, 1)
+	return layout(groups, 14, 24, false, 1, false)
 }
