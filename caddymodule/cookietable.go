@@ -78,6 +78,18 @@ func (h *Handler) cookieTable(v consent.Visitor, lang, returnTo string) cookieta
 	}
 }
 
+// bannerText is the site's text overrides for locale without those of the
+// cookie table's own wording (cookietable.Wording), which the table applies.
+func bannerText(locale string, overrides map[string]string) map[string]string {
+	out := make(map[string]string, len(overrides))
+	for k, v := range overrides {
+		if _, table := cookietable.Wording[locale][k]; !table {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 // cookieDetails is what the config says of each declared cookie, for the
 // table. Validate has checked every expiry parses.
 func (h *Handler) cookieDetails() map[string]cookiepolicy.Details {

@@ -196,7 +196,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	h.texts = map[string]*banner.Text{}
 	for _, loc := range banner.Locales {
-		t, err := banner.LoadText(loc, h.Text[loc])
+		t, err := banner.LoadText(loc, bannerText(loc, h.Text[loc]))
 		if err != nil {
 			return fmt.Errorf("cookie_consent: text: %w", err)
 		}
@@ -346,7 +346,7 @@ func (h *Handler) Validate() error {
 		if !slices.Contains(banner.Locales, loc) {
 			return fmt.Errorf("cookie_consent: text: unknown locale %q (want one of %v)", loc, banner.Locales)
 		}
-		if _, err := banner.LoadText(loc, h.Text[loc]); err != nil {
+		if _, err := banner.LoadText(loc, bannerText(loc, h.Text[loc])); err != nil {
 			return fmt.Errorf("cookie_consent: text: %w", err)
 		}
 	}

@@ -18,9 +18,8 @@ import (
 )
 
 // Wording is the page's own text in each language, by the keys a site's
-// `text <locale> <key> <text>` overrides. The banner's locale files carry
-// the same keys with the same text, so that banner.LoadText accepts the
-// overrides; a test keeps the two in step.
+// `text <locale> <key> <text>` overrides (the handler hands the banner the
+// other keys).
 var Wording = map[string]map[string]string{
 	"en": {
 		"tableTitle":         "Cookies used on {site}",
