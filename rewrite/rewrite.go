@@ -97,6 +97,10 @@ type Options struct {
 	// the children (the site's fallback text) are dropped. It is called only
 	// for a page that has the marker. Not in srcdoc documents.
 	CookieTable func(Page) []byte
+	// CookieTableSelector names the elements CookieTable fills, for a
+	// privacy page whose placeholder the site cannot mark itself
+	// (ParseSelector). The zero Selector is [data-consent-cookie-table].
+	CookieTableSelector Selector
 }
 
 // Rewriter is an io.WriteCloser that rewrites the HTML written to it and
