@@ -24,10 +24,7 @@ func (h *Handler) serveCookieTable(w http.ResponseWriter, r *http.Request) error
 		self += "?lang=cy"
 	}
 	p := h.cookieTable(h.visitorOf(r), lang, self)
-	names := map[string]string{}
-	for id, c := range p.Category {
-		names[id] = c.Name
-	}
+	names := p.CategoryNames()
 	switch q.Get("format") {
 	case "json":
 		w.Header().Set("Content-Type", "application/json")

@@ -24,14 +24,25 @@ type Details struct {
 type TableInput struct {
 	Site    string         // the site's name as visitors know it
 	Consent consent.Policy // how long the consent cookie lasts
-	// Seen are the IDs of the catalogue vendors found in the site's pages.
-	// The table lists only their cookies (and those of the vendors they
-	// load, see loads); nil lists every catalogue vendor, for a site whose
-	// pages have not been seen yet.
+	// Seen are the IDs of the catalogue vendors the site was seen to use:
+	// found in its pages, or whose cookies its responses or its visitors'
+	// browsers were seen to hold. The table lists only their cookies (and
+	// those of the vendors they load, see loads).
 	Seen []string
+	// Undescribed are cookies the site's own responses set that neither it
+	// nor the catalogue describes (see Describes), each with the lifetime
+	// it was last set with. They are listed as such, so that the table
+	// misses nothing the site really sets.
+	Undescribed []Found
 	// Details describes the necessary and declared cookies, by name (a
 	// prefix's without "*").
 	Details map[string]Details
+}
+
+// Found is a cookie seen set by the site's own responses.
+type Found struct {
+	Name   string
+	Expiry cookietable.Expiry
 }
 
 // loads are the catalogue vendors whose cookies a vendor brings although
@@ -73,25 +84,29 @@ func (p *Policy) Table(in TableInput) []cookietable.Row {
 	for _, c := range p.declared {
 		add(c.Name, c.Prefix, c.Category)
 	}
-	used := p.vendorsUsed(in.Seen)
-	for _, v := range p.catalogue.Vendors() {
-		if !used(v.ID) {
-			continue
-		}
+	for _, v := range p.Vendors(in.Seen) {
 		for _, r := range cookietable.VendorRows(v) {
 			if !own[r.DisplayName()] {
 				rows = append(rows, r)
 			}
 		}
 	}
+	for _, f := range in.Undescribed {
+		if !own[f.Name] && !p.Describes(f.Name) {
+			rows = append(rows, cookietable.Row{
+				Name: f.Name, Storage: "cookie", Category: cookietable.Undescribed, Provider: in.Site,
+				Purpose: cookietable.UndescribedText, Content: cookietable.UndescribedText, Expiry: f.Expiry,
+			})
+			own[f.Name] = true
+		}
+	}
 	return rows
 }
 
-// vendorsUsed reports which catalogue vendors the site's pages use.
-func (p *Policy) vendorsUsed(seen []string) func(id string) bool {
-	if len(seen) == 0 {
-		return func(string) bool { return true }
-	}
+// Vendors are the catalogue vendors of the IDs seen, with those they load,
+// in catalogue order: the vendors whose cookies the table lists, and
+// whose details a visitor consents to.
+func (p *Policy) Vendors(seen []string) []*trackers.Vendor {
 	ids := map[string]bool{}
 	for _, id := range seen {
 		ids[id] = true
@@ -99,7 +114,24 @@ func (p *Policy) vendorsUsed(seen []string) func(id string) bool {
 			ids[l] = true
 		}
 	}
-	return func(id string) bool { return ids[id] }
+	var out []*trackers.Vendor
+	for _, v := range p.catalogue.Vendors() {
+		if ids[v.ID] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Describes reports whether the table describes a cookie of this name
+// whatever was seen: the consent cookie, a strictly necessary or declared
+// one, or a catalogue vendor's.
+func (p *Policy) Describes(name string) bool {
+	if name == consent.CookieName || p.necessary[name] {
+		return true
+	}
+	_, ok := p.Category(name)
+	return ok
 }
 
 // sessionCookies are the session cookies of common web platforms, which a

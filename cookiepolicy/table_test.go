@@ -14,7 +14,8 @@ var testConsent = consent.Policy{AcceptMaxAge: 360 * 24 * time.Hour, RejectMaxAg
 
 func TestTable(t *testing.T) {
 	twoYears := cookietable.Expiry{N: 2, Unit: cookietable.Years}
-	rows := testPolicy(t).Table(TableInput{Site: "Site & Co", Consent: testConsent, Details: map[string]Details{
+	p := testPolicy(t)
+	rows := p.Table(TableInput{Site: "Site & Co", Consent: testConsent, Seen: allVendors(p), Details: map[string]Details{
 		"site_ab": {Provider: "Optimise Ltd", Purpose: cookietable.Text{En: "Tests page designs"}, Content: cookietable.Text{En: "A or B", Cy: "A neu B"}, Expiry: &twoYears},
 	}})
 	type short struct {
@@ -42,7 +43,7 @@ func TestTable(t *testing.T) {
 	for _, r := range rows {
 		names[r.DisplayName()]++
 	}
-	// With nothing seen yet, every catalogue vendor's cookies; the site's
+	// With every vendor seen, every catalogue vendor's cookies; the site's
 	// own _gid replaces the catalogue's.
 	for _, n := range []string{"_ga", "YSC", "_fbp", "guest_id", "_hjSessionUser_*"} {
 		if names[n] != 1 {
@@ -92,7 +93,8 @@ func TestTableNeverBlank(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := New(cat, []string{"PHPSESSID", "ASP.NET_SessionId"}, []Declared{{Name: "wiz_", Prefix: true, Category: trackers.Social}})
-	rows := p.Table(TableInput{Site: "Anytown Council", Consent: testConsent})
+	rows := p.Table(TableInput{Site: "Anytown Council", Consent: testConsent, Seen: allVendors(p),
+		Undescribed: []Found{{Name: "cms_pref", Expiry: cookietable.Lasting(30 * 24 * time.Hour)}}})
 	php := rows[1]
 	if php.Name != "PHPSESSID" || php.Content.En != "A random session identifier" || php.Expiry.Words("en") != "when you close your browser" || php.Provider != "Anytown Council" {
 		t.Errorf("PHPSESSID row %+v", php)
@@ -109,6 +111,41 @@ func TestTableNeverBlank(t *testing.T) {
 				t.Errorf("%s: no Welsh", r.DisplayName())
 			}
 		}
+	}
+}
+
+// allVendors are the IDs of every catalogue vendor.
+func allVendors(p *Policy) []string {
+	var ids []string
+	for _, v := range p.catalogue.Vendors() {
+		ids = append(ids, v.ID)
+	}
+	return ids
+}
+
+// A cookie the site's responses set that nothing describes is listed as
+// not yet described, with the lifetime seen; one the table describes
+// anyway, or the catalogue knows, is not listed twice; and nothing seen
+// lists no catalogue vendor.
+func TestTableUndescribed(t *testing.T) {
+	p := testPolicy(t)
+	rows := p.Table(TableInput{Site: "S", Consent: testConsent, Undescribed: []Found{
+		{Name: "cms_pref", Expiry: cookietable.Lasting(30 * 24 * time.Hour)},
+		{Name: "session", Expiry: cookietable.Session}, // necessary already
+		{Name: "_ga", Expiry: cookietable.Lasting(time.Hour)},
+		{Name: "promo_x", Expiry: cookietable.Session}, // a declared prefix
+	}})
+	var got []string
+	for _, r := range rows {
+		if r.Vendor != "" {
+			t.Errorf("nothing seen, yet %s of %s listed", r.Name, r.Vendor)
+		}
+		if r.Category == cookietable.Undescribed {
+			got = append(got, r.Name+" "+r.Expiry.Words("en")+" "+r.Purpose.In("cy"))
+		}
+	}
+	if want := []string{"cms_pref 1 month Heb ei ddisgrifio eto"}; !slices.Equal(got, want) {
+		t.Errorf("undescribed rows %q, want %q", got, want)
 	}
 }
 

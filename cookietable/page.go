@@ -22,52 +22,56 @@ import (
 // other keys).
 var Wording = map[string]map[string]string{
 	"en": {
-		"tableTitle":         "Cookies used on {site}",
-		"tableBack":          "Back to {site}",
-		"tableIntro":         "This is every cookie and similar store of information that {site} may put on your device, grouped by what it is for. Optional cookies are only set if you agree to them.",
-		"tableThirdParty":    "Third-party cookies are set by another organisation's website, such as YouTube's. We cannot delete them for you: you can delete them in your browser's settings.",
-		"tableChanged":       "This table was last changed on {date}.",
-		"tableYourChoice":    "Your cookie choice",
-		"tableAllowed":       "You have allowed:",
-		"tableOnlyNecessary": "You have allowed only strictly necessary cookies.",
-		"tableChange":        "Change your cookie settings",
-		"tableCaption":       "{category}: the cookies we use",
-		"tableName":          "Name",
-		"tableProvider":      "Provider",
-		"tablePurpose":       "Purpose",
-		"tableContent":       "Typical content",
-		"tableExpires":       "Expires",
-		"tableParty":         "First or third party",
-		"tableFirstParty":    "First party",
-		"tableThirdPartyRow": "Third party",
-		"tableLocalStorage":  "local storage",
-		"tableAnyName":       "any name starting with {name}",
-		"tableWhyNeeded":     "Why it is strictly necessary:",
-		"tableDownload":      "Download this table:",
+		"tableTitle":           "Cookies used on {site}",
+		"tableBack":            "Back to {site}",
+		"tableIntro":           "This is every cookie and similar store of information that {site} may put on your device, grouped by what it is for. Optional cookies are only set if you agree to them.",
+		"tableThirdParty":      "Third-party cookies are set by another organisation's website, such as YouTube's. We cannot delete them for you: you can delete them in your browser's settings.",
+		"tableChanged":         "This table was last changed on {date}.",
+		"tableYourChoice":      "Your cookie choice",
+		"tableAllowed":         "You have allowed:",
+		"tableOnlyNecessary":   "You have allowed only strictly necessary cookies.",
+		"tableChange":          "Change your cookie settings",
+		"tableCaption":         "{category}: the cookies we use",
+		"tableName":            "Name",
+		"tableProvider":        "Provider",
+		"tablePurpose":         "Purpose",
+		"tableContent":         "Typical content",
+		"tableExpires":         "Expires",
+		"tableParty":           "First or third party",
+		"tableFirstParty":      "First party",
+		"tableThirdPartyRow":   "Third party",
+		"tableLocalStorage":    "local storage",
+		"tableAnyName":         "any name starting with {name}",
+		"tableWhyNeeded":       "Why it is strictly necessary:",
+		"tableDownload":        "Download this table:",
+		"tableUndescribed":     "Not yet described",
+		"tableUndescribedDesc": "{site} sets these cookies, but has not yet said what they are for. They are listed so that this table shows everything the website really sets.",
 	},
 	"cy": {
-		"tableTitle":         "Cwcis a ddefnyddir ar {site}",
-		"tableBack":          "Yn ôl i {site}",
-		"tableIntro":         "Dyma bob cwci a storfa debyg o wybodaeth y gall {site} eu rhoi ar eich dyfais, wedi'u grwpio yn ôl eu diben. Dim ond os byddwch yn cytuno iddynt y caiff cwcis dewisol eu gosod.",
-		"tableThirdParty":    "Caiff cwcis trydydd parti eu gosod gan wefan sefydliad arall, fel YouTube. Ni allwn eu dileu ar eich rhan: gallwch eu dileu yng ngosodiadau eich porwr.",
-		"tableChanged":       "Newidiwyd y tabl hwn ddiwethaf ar {date}.",
-		"tableYourChoice":    "Eich dewis cwcis",
-		"tableAllowed":       "Rydych wedi caniatáu:",
-		"tableOnlyNecessary": "Rydych wedi caniatáu cwcis hollol angenrheidiol yn unig.",
-		"tableChange":        "Newid eich gosodiadau cwcis",
-		"tableCaption":       "{category}: y cwcis rydym yn eu defnyddio",
-		"tableName":          "Enw",
-		"tableProvider":      "Darparwr",
-		"tablePurpose":       "Diben",
-		"tableContent":       "Cynnwys nodweddiadol",
-		"tableExpires":       "Yn dod i ben",
-		"tableParty":         "Parti cyntaf neu drydydd parti",
-		"tableFirstParty":    "Parti cyntaf",
-		"tableThirdPartyRow": "Trydydd parti",
-		"tableLocalStorage":  "storfa leol",
-		"tableAnyName":       "unrhyw enw sy'n dechrau â {name}",
-		"tableWhyNeeded":     "Pam mae'n hollol angenrheidiol:",
-		"tableDownload":      "Lawrlwytho'r tabl hwn:",
+		"tableTitle":           "Cwcis a ddefnyddir ar {site}",
+		"tableBack":            "Yn ôl i {site}",
+		"tableIntro":           "Dyma bob cwci a storfa debyg o wybodaeth y gall {site} eu rhoi ar eich dyfais, wedi'u grwpio yn ôl eu diben. Dim ond os byddwch yn cytuno iddynt y caiff cwcis dewisol eu gosod.",
+		"tableThirdParty":      "Caiff cwcis trydydd parti eu gosod gan wefan sefydliad arall, fel YouTube. Ni allwn eu dileu ar eich rhan: gallwch eu dileu yng ngosodiadau eich porwr.",
+		"tableChanged":         "Newidiwyd y tabl hwn ddiwethaf ar {date}.",
+		"tableYourChoice":      "Eich dewis cwcis",
+		"tableAllowed":         "Rydych wedi caniatáu:",
+		"tableOnlyNecessary":   "Rydych wedi caniatáu cwcis hollol angenrheidiol yn unig.",
+		"tableChange":          "Newid eich gosodiadau cwcis",
+		"tableCaption":         "{category}: y cwcis rydym yn eu defnyddio",
+		"tableName":            "Enw",
+		"tableProvider":        "Darparwr",
+		"tablePurpose":         "Diben",
+		"tableContent":         "Cynnwys nodweddiadol",
+		"tableExpires":         "Yn dod i ben",
+		"tableParty":           "Parti cyntaf neu drydydd parti",
+		"tableFirstParty":      "Parti cyntaf",
+		"tableThirdPartyRow":   "Trydydd parti",
+		"tableLocalStorage":    "storfa leol",
+		"tableAnyName":         "unrhyw enw sy'n dechrau â {name}",
+		"tableWhyNeeded":       "Pam mae'n hollol angenrheidiol:",
+		"tableDownload":        "Lawrlwytho'r tabl hwn:",
+		"tableUndescribed":     "Heb eu disgrifio eto",
+		"tableUndescribedDesc": "Mae {site} yn gosod y cwcis hyn, ond nid yw wedi dweud eto beth yw eu diben. Maen nhw wedi'u rhestru er mwyn i'r tabl hwn ddangos popeth y mae'r wefan yn ei osod mewn gwirionedd.",
 	},
 }
 
@@ -94,8 +98,27 @@ type Page struct {
 	Changed time.Time
 }
 
-// groupOrder is the order of the page's sections: strictly necessary first.
-var groupOrder = append([]trackers.Category{trackers.Necessary}, trackers.Categories...)
+// Undescribed is the table's group for cookies the site's responses set
+// that nobody has described: listed, so that the table misses nothing the
+// site really does, until the web team declares them.
+const Undescribed trackers.Category = "undescribed"
+
+// UndescribedText is the purpose and typical content of an undescribed
+// cookie's row.
+var UndescribedText = Text{En: "Not yet described", Cy: "Heb ei ddisgrifio eto"}
+
+// CategoryNames names each group as the page heads it, for Records.
+func (p Page) CategoryNames() map[string]string {
+	names := map[string]string{string(Undescribed): p.words()["tableUndescribed"]}
+	for id, c := range p.Category {
+		names[id] = c.Name
+	}
+	return names
+}
+
+// groupOrder is the order of the page's sections: strictly necessary
+// first, the undescribed last.
+var groupOrder = append(append([]trackers.Category{trackers.Necessary}, trackers.Categories...), Undescribed)
 
 type group struct {
 	ID            trackers.Category
@@ -147,6 +170,9 @@ func (p Page) view(fragment bool) map[string]any {
 	var groups []group
 	for _, cat := range groupOrder {
 		ct := p.Category[string(cat)]
+		if cat == Undescribed {
+			ct = CategoryText{Name: w["tableUndescribed"], Desc: w["tableUndescribedDesc"]}
+		}
 		g := group{ID: cat, Name: ct.Name, Desc: ct.Desc, Caption: strings.ReplaceAll(w["tableCaption"], "{category}", ct.Name)}
 		for _, r := range p.Rows {
 			if r.Category != cat {
@@ -154,6 +180,7 @@ func (p Page) view(fragment bool) map[string]any {
 			}
 			c := cell{Name: r.DisplayName(), Provider: r.Provider, Purpose: r.Purpose.In(lang), Why: r.Justification.In(lang),
 				Content: r.Content.In(lang), Expiry: r.Expiry.Words(lang), Party: w["tableFirstParty"]}
+
 			if r.Prefix {
 				c.AnyName = strings.ReplaceAll(w["tableAnyName"], "{name}", r.Name)
 			}
