@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/consentgate/consentgate/cookieseen"
 )
 
 // liveStore is a Log's store: the one given to NewLog, or the one OpenLog
@@ -140,6 +142,54 @@ func (ls *liveStore) AuditOf(ctx context.Context, consentID string) ([]AuditEntr
 		return nil, err
 	}
 	return s.AuditOf(ctx, consentID)
+}
+
+func (ls *liveStore) Observe(ctx context.Context, seen []cookieseen.Sighting) error {
+	s, err := ls.get()
+	if err != nil {
+		return err
+	}
+	return s.Observe(ctx, seen)
+}
+
+func (ls *liveStore) Sightings(ctx context.Context) ([]cookieseen.Sighting, error) {
+	s, err := ls.get()
+	if err != nil {
+		return nil, err
+	}
+	return s.Sightings(ctx)
+}
+
+func (ls *liveStore) Declare(ctx context.Context, d cookieseen.Declaration) (time.Time, error) {
+	s, err := ls.get()
+	if err != nil {
+		return time.Time{}, err
+	}
+	return s.Declare(ctx, d)
+}
+
+func (ls *liveStore) LatestDeclaration(ctx context.Context) (cookieseen.Declaration, bool, error) {
+	s, err := ls.get()
+	if err != nil {
+		return cookieseen.Declaration{}, false, err
+	}
+	return s.LatestDeclaration(ctx)
+}
+
+func (ls *liveStore) ImportKnown(ctx context.Context, known []cookieseen.Known) error {
+	s, err := ls.get()
+	if err != nil {
+		return err
+	}
+	return s.ImportKnown(ctx, known)
+}
+
+func (ls *liveStore) KnownCookies(ctx context.Context) ([]cookieseen.Known, error) {
+	s, err := ls.get()
+	if err != nil {
+		return nil, err
+	}
+	return s.KnownCookies(ctx)
 }
 
 // Close does nothing: the Log owns the store it opened, and the caller

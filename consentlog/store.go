@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/consentgate/consentgate/cookieseen"
 )
 
 // Store is the durable consent log. Both backends implement it with the
@@ -45,6 +47,28 @@ type Store interface {
 	// AuditOf lists, oldest first, the entries about consentID, found by
 	// its keyed hash: what answers "was this ID erased, when, by whom".
 	AuditOf(ctx context.Context, consentID string) ([]AuditEntry, error)
+
+	// What the site was seen to use, kept beside the chain for its cookie
+	// table; see cookieseen.
+
+	// Observe merges sightings into the store, outside the chain: a new
+	// (kind, name, source) is inserted; a known one gets Last = max(old,new), Hits added,
+	// First = min, and MaxAge replaced when the new MaxAge >= 0. One transaction
+	// per 1000 distinct keys; nothing is written if any sighting is invalid.
+	Observe(ctx context.Context, seen []cookieseen.Sighting) error
+	// Sightings lists every sighting, ordered by kind, name, source.
+	Sightings(ctx context.Context) ([]cookieseen.Sighting, error)
+	// Declare records d (Version, Cookies, Vendors; d.Since ignored) unless the most
+	// recent declaration recorded has the same Version, and returns the Since of the
+	// most recent declaration after that (now, or when that same version was first recorded).
+	// So a config reverted to an older version counts as a change at the time of revert.
+	Declare(ctx context.Context, d cookieseen.Declaration) (time.Time, error)
+	// LatestDeclaration returns the most recent declaration; ok is false when none is recorded.
+	LatestDeclaration(ctx context.Context) (d cookieseen.Declaration, ok bool, err error)
+	// ImportKnown replaces the imported cookie database (e.g. the Open Cookie Database) with known, in one transaction.
+	ImportKnown(ctx context.Context, known []cookieseen.Known) error
+	// KnownCookies lists the imported cookie database, by name.
+	KnownCookies(ctx context.Context) ([]cookieseen.Known, error)
 	Close() error
 }
 
@@ -174,6 +198,39 @@ ALTER TABLE audit_log ADD COLUMN consent_id_hash TEXT NOT NULL DEFAULT '';
 CREATE INDEX audit_log_consent_id_hash ON audit_log (consent_id_hash);
 `,
 	fix: hashAuditedIDs,
+}, {
+	// Version 3: what the site was seen to use, the declarations its
+	// cookie table was built from, and an imported cookie database to
+	// suggest rows from; none of it is on the chain. cookies and vendors
+	// are JSON ([]cookieseen.Declared, []string).
+	sql: `
+CREATE TABLE seen (
+	kind TEXT NOT NULL,
+	name TEXT NOT NULL,
+	source TEXT NOT NULL,
+	max_age BIGINT NOT NULL,
+	first_seen TEXT NOT NULL,
+	last_seen TEXT NOT NULL,
+	hits BIGINT NOT NULL,
+	PRIMARY KEY (kind, name, source)
+);
+CREATE TABLE declarations (
+	seq BIGINT PRIMARY KEY,
+	version TEXT NOT NULL,
+	since TEXT NOT NULL,
+	cookies TEXT NOT NULL,
+	vendors TEXT NOT NULL
+);
+CREATE TABLE known_cookies (
+	name TEXT NOT NULL,
+	prefix INTEGER NOT NULL,
+	provider TEXT NOT NULL,
+	category TEXT NOT NULL,
+	purpose TEXT NOT NULL,
+	retention TEXT NOT NULL,
+	PRIMARY KEY (name, prefix)
+);
+`,
 }}
 
 // SchemaVersion is the schema version this package migrates to.
