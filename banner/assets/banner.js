@@ -1,5 +1,5 @@
-/* consentgate banner: posts the visitor's choice and brings back, in
-   document order, exactly the elements of the categories consented to. */
+// consentgate banner: posts the visitor's choice and brings back, in
+// document order, exactly the elements of the categories consented to.
 (function () {
   'use strict';
   var d = document, root = d.getElementById('cg-root');
@@ -7,12 +7,12 @@
   // A first-party page framed by one of ours (where no Sec-Fetch-Dest told
   // the server so) shows no second banner: the top page's choice covers it,
   // and its banner.js releases what this frame holds.
+  // A cross-origin parent throws: the frame keeps a banner of its own.
   try {
-    if (window.parent !== window && window.parent.document.getElementById('cg-root')) { root.parentNode.removeChild(root); return; }
-  } catch (err) { /* cross-origin parent: a banner of our own */ }
+    if (window.parent !== window && window.parent.document.getElementById('cg-root')) { root.remove(); return; }
+  } catch (e) {}
   var banner = d.getElementById('cg-banner'), panel = d.getElementById('cg-settings');
-  var opener = null;
-  var ytEmbed = /^((?:https?:)?\/\/)(?:www\.)?youtube\.com\/embed\//i;
+  var opener;
 
   // First in the tab order, wherever the server could inject it.
   if (d.body && d.body.firstChild !== root) d.body.insertBefore(root, d.body.firstChild);
@@ -26,10 +26,10 @@
   // same-origin frame, whose own guard is released first.
   function held(doc, cats, out) {
     [].forEach.call(doc.querySelectorAll('[data-consent],template,iframe,frame'), function (el) {
-      var c = el.getAttribute('data-consent'), fd;
+      // A cross-origin frame's contentDocument is null: it is left alone.
+      var c = el.getAttribute('data-consent'), fd = el.contentDocument;
       if (c !== null) { if (cats.indexOf(c) >= 0 && !root.contains(el)) out.push(el); return; }
       if (el.content) return held(el.content, cats, out);
-      try { fd = el.contentDocument; } catch (err) { /* cross-origin */ }
       if (fd && fd.documentElement) { release(fd.defaultView, cats); held(fd, cats, out); }
     });
     return out;
@@ -37,7 +37,7 @@
 
   // The guard brings back, in place, what it held itself; it goes first so
   // that nothing is both released by it and re-created here.
-  function release(win, cats) { if (win && win.__cg) win.__cg.grant(cats); }
+  function release(win, cats) { if (win.__cg) win.__cg.grant(cats); }
 
   function activate(cats) {
     release(window, cats);
@@ -46,7 +46,7 @@
     // WP Rocket's loader is told, a3 Lazy Load and the like check on scroll.
     var l = window.lazyLoadInstance;
     if (l && l.update) l.update();
-    window.dispatchEvent(new Event('scroll'));
+    dispatchEvent(new Event('scroll'));
   }
 
   // Re-create each script in turn, in its own document (a frame's runs
@@ -63,10 +63,8 @@
         var s = doc.createElement('script'), wait = false, held = el.hasAttribute('data-consent');
         for (var j = 0; j < el.attributes.length; j++) {
           var a = el.attributes[j], n = a.name;
-          if ((n === 'type' && held) || n === 'data-consent' || n === 'data-consent-vendor') continue;
-          if (n === 'data-consent-type') n = 'type';
-          else if (n.indexOf('data-consent-') === 0) n = n.slice(13);
-          s.setAttribute(n, a.value);
+          if ((n === 'type' && held) || /^data-consent(-vendor)?$/.test(n)) continue;
+          s.setAttribute(n.replace(/^data-consent-/, ''), a.value);
         }
         if (el.nonce) s.nonce = el.nonce;
         if (doc.readyState === 'complete' && /^(rocketlazyloadscript|litespeed\/javascript)$/.test(s.type)) {
@@ -76,14 +74,13 @@
         }
         // A nomodule script never loads where modules are supported. The
         // text moves as nodes: an XHTML script keeps its CDATA section.
-        var skipped = s.hasAttribute('nomodule') && 'noModule' in s;
         if (s.hasAttribute('src')) {
-          if (!el.hasAttribute('async') && !skipped) { s.async = false; wait = true; }
+          if (!el.hasAttribute('async') && !(s.hasAttribute('nomodule') && 'noModule' in s)) { s.async = false; wait = true; }
         } else {
           while (el.firstChild) s.appendChild(el.firstChild);
         }
         var buf = write(doc);
-        el.parentNode.replaceChild(s, el);
+        el.replaceWith(s);
         if (wait) {
           s.onload = s.onerror = function (s, buf, i) { return function () { written(s, buf, els, i); step(i + 1); }; }(s, buf, i);
           return;
@@ -105,19 +102,21 @@
     return buf;
   }
   function written(s, buf, els, i) {
-    var doc = s.ownerDocument, n = s, t;
+    var doc = s.ownerDocument, n = s;
     delete doc.write; delete doc.writeln;
     if (!buf.length || !s.parentNode) return;
     // Scripts parsed so are inert until re-created.
-    t = new DOMParser().parseFromString(buf.join(''), 'text/html');
+    var t = new DOMParser().parseFromString(buf.join(''), 'text/html');
     var l = [].slice.call(t.querySelectorAll('script'));
-    [].slice.call(t.head.childNodes).concat([].slice.call(t.body.childNodes)).forEach(function (c) { s.parentNode.insertBefore(c, n.nextSibling); n = c; });
+    [t.head, t.body].forEach(function (p) {
+      while (p.firstChild) n = s.parentNode.insertBefore(p.firstChild, n.nextSibling);
+    });
     els.splice.apply(els, [i + 1, 0].concat(l.filter(function (x) { return !x.hasAttribute('data-consent'); })));
   }
 
   // After a choice, held elements of granted categories that arrive later
   // (htmx or Turbo fragments, cloned templates) are brought back too.
-  var watching = false;
+  var watching;
   function watch() {
     if (watching || !window.MutationObserver) return;
     watching = true;
@@ -139,10 +138,10 @@
   function unhold(el) {
     var doc = el.ownerDocument, n = doc.createElement(el.getAttribute('data-consent-el'));
     [].forEach.call(el.attributes, function (a) {
-      if (a.name !== 'data-consent' && a.name !== 'data-consent-vendor' && a.name !== 'data-consent-el') n.setAttribute(a.name, a.value);
+      if (!/^data-consent(-vendor|-el)?$/.test(a.name)) n.setAttribute(a.name, a.value);
     });
     while (el.firstChild) n.appendChild(el.firstChild);
-    if (el.parentNode) el.parentNode.replaceChild(n, el);
+    el.replaceWith(n);
   }
 
   // restore gives an element back its own attributes; an embed placeholder
@@ -150,34 +149,32 @@
   // set past the run-time guard of the element's window: "Load this once"
   // loads without a consent the guard would know of.
   function restore(el) {
-    var g = (el.ownerDocument.defaultView || window).__cg;
+    var doc = el.ownerDocument, g = (doc.defaultView || window).__cg;
     var ph = el.hasAttribute('data-consent-ph');
     // A lazy frame out of view that showed our placeholder is not
     // lazy-loaded again unless it is inserted anew: take it out while its
     // src comes back. One in view (its own "Load" clicked) loads at once.
-    var r = el.getBoundingClientRect && el.getBoundingClientRect();
+    var r = el.getBoundingClientRect();
     var up = ph && el.loading === 'lazy' && (r.top > innerHeight || r.bottom < 0) && el.parentNode, at = el.nextSibling;
     if (up) up.removeChild(el);
-    if (ph) { el.removeAttribute('srcdoc'); el.removeAttribute('data-consent-ph'); }
+    if (ph) el.removeAttribute('srcdoc');
     if (el.localName === 'script' && !el.hasAttribute('data-consent-type')) el.removeAttribute('type');
     var yt = el.getAttribute('data-consent-vendor') === 'youtube';
-    var names = [].map.call(el.attributes, function (a) { return a.name; });
-    names.forEach(function (n) {
-      if (n.indexOf('data-consent-') === 0 && n !== 'data-consent-vendor') {
-        var v = el.getAttribute(n);
-        if (yt && (n === 'data-consent-src' || n === 'data-consent-data-src')) v = v.replace(ytEmbed, '$1www.youtube-nocookie.com/embed/');
-        el.removeAttribute(n);
-        // An SVG element with both href and xlink:href uses href alone.
-        if (n === 'data-consent-xlink-href') return;
-        if (g && g.set) g.set(el, n.slice(13), v); else el.setAttribute(n.slice(13), v);
-      }
+    [].slice.call(el.attributes).forEach(function (a) {
+      var n = a.name, v = a.value;
+      if (!/^data-consent(-|$)/.test(n)) return;
+      el.removeAttribute(n);
+      n = n.slice(13);
+      // The category, vendor and placeholder mark are ours; an SVG element
+      // with both href and xlink:href uses href alone.
+      if (/^(|vendor|ph|xlink-href)$/.test(n)) return;
+      if (yt && /^(data-)?src$/.test(n)) v = v.replace(/^((?:https?:)?\/\/)(?:www\.)?youtube\.com\/embed\//i, '$1www.youtube-nocookie.com/embed/');
+      if (g && g.set) g.set(el, n, v); else el.setAttribute(n, v);
     });
-    el.removeAttribute('data-consent');
-    el.removeAttribute('data-consent-vendor');
     // A lazy loader that already ran finds nothing more to do: its frames
     // and images get their src from here (loading=lazy still defers them).
     var lz = el.getAttribute('data-lazy-src') || el.getAttribute('data-src'), src = el.getAttribute('src');
-    if (lz && /^(iframe|img)$/.test(el.localName) && el.ownerDocument.readyState === 'complete' && (!src || src === 'about:blank' || !src.indexOf('data:'))) el.setAttribute('src', lz);
+    if (lz && /^(iframe|img)$/.test(el.localName) && doc.readyState === 'complete' && (!src || /^(about:blank$|data:)/.test(src))) el.setAttribute('src', lz);
     if (up) up.insertBefore(el, at);
   }
 
@@ -185,26 +182,26 @@
 
   // A sticky banner must not cover the element that has focus (WCAG 2.4.11).
   function reserve() {
-    var h = banner && !banner.hidden ? banner.offsetHeight : 0;
-    d.documentElement.style.scrollPaddingBottom = h ? h + 'px' : '';
-    if (d.body) d.body.style.paddingBottom = h ? h + 'px' : '';
+    var h = banner && !banner.hidden && banner.offsetHeight ? banner.offsetHeight + 'px' : '';
+    d.documentElement.style.scrollPaddingBottom = h;
+    if (d.body) d.body.style.paddingBottom = h;
   }
 
   // Tabbing through the page scrolls each focused element clear of the
   // banner. A frame takes focus without a focus event here: a held-back
   // (same-origin, empty) frame is watched from inside.
   function unobscure(el) {
-    if (!banner || banner.hidden || !el || root.contains(el) || !el.getBoundingClientRect) return;
+    if (!banner || banner.hidden || root.contains(el) || !el.getBoundingClientRect) return;
     var r = el.getBoundingClientRect(), top = banner.getBoundingClientRect().top;
-    if (r.bottom > top || r.bottom < 0) window.scrollBy(0, Math.min(r.bottom - top, r.top - 8));
+    if (r.bottom > top || r.bottom < 0) scrollBy(0, Math.min(r.bottom - top, r.top - 8));
   }
   d.addEventListener('focusin', function (e) { unobscure(e.target); });
   [].forEach.call(d.querySelectorAll('iframe'), function (f) {
-    try { f.contentWindow.addEventListener('focus', function () { unobscure(f); }); } catch (err) { /* cross-origin */ }
+    try { f.contentWindow.addEventListener('focus', function () { unobscure(f); }); } catch (e) {}
   });
 
   function openSettings(from) {
-    opener = from || d.activeElement;
+    opener = from;
     show(panel, true);
     var h = d.getElementById('cg-settings-title');
     if (h) h.focus();
@@ -212,8 +209,8 @@
 
   function closeSettings() {
     show(panel, false);
-    if (opener && opener.focus && d.contains(opener) && opener.offsetParent !== null) opener.focus();
-    else { var r = root.querySelector('.cg-reopen'); if (r) r.focus(); }
+    var to = opener && opener.focus && d.contains(opener) && opener.offsetParent !== null ? opener : root.querySelector('.cg-reopen');
+    if (to) to.focus();
   }
 
   function showID(id) {
@@ -225,50 +222,51 @@
   }
 
   function apply(res) {
-    var before = granted();
-    root.setAttribute('data-cg-granted', res.granted.join(' '));
+    var before = granted(), g = res.granted;
+    // As consent-mode.js words it, so that it costs next to nothing gzipped.
+    function state(c) { return g.indexOf(c) >= 0 ? 'granted' : 'denied'; }
+    root.setAttribute('data-cg-granted', g.join(' '));
     root.setAttribute('data-cg-decided', '');
     [].forEach.call(root.querySelectorAll('input[name=category]'), function (c) {
-      c.checked = res.granted.indexOf(c.value) >= 0;
+      c.checked = g.indexOf(c.value) >= 0;
     });
     showID(res.id);
     gtag('consent', 'update', {
-      analytics_storage: res.granted.indexOf('analytics') >= 0 ? 'granted' : 'denied',
-      ad_storage: res.granted.indexOf('marketing') >= 0 ? 'granted' : 'denied',
-      ad_user_data: res.granted.indexOf('marketing') >= 0 ? 'granted' : 'denied',
-      ad_personalization: res.granted.indexOf('marketing') >= 0 ? 'granted' : 'denied'
+      analytics_storage: state('analytics'), ad_storage: state('marketing'),
+      ad_user_data: state('marketing'), ad_personalization: state('marketing')
     });
     // A withdrawn category's scripts may already be running: a reload gets
     // the page as the server now serves it, with tracker cookies expired.
-    if (before.some(function (c) { return res.granted.indexOf(c) < 0; })) { location.reload(); return; }
-    var wasBanner = banner && !banner.hidden;
+    if (before.some(function (c) { return g.indexOf(c) < 0; })) { location.reload(); return; }
+    // Focus returns to what opened the settings, or to the reopen link
+    // when the banner goes.
+    if (banner && !banner.hidden) opener = null;
     show(banner, false);
     show(panel, false);
     reserve();
-    activate(res.granted.filter(function (c) { return before.indexOf(c) < 0; }));
+    activate(g.filter(function (c) { return before.indexOf(c) < 0; }));
     watch();
-    var r = root.querySelector('.cg-reopen');
-    if (wasBanner || !opener) { if (r) r.focus(); } else closeSettings();
+    closeSettings();
   }
 
   // post sends a choice; without a JSON answer the form is submitted as
   // it would be without JavaScript.
-  function post(f, fields, done) {
-    var body = new URLSearchParams(f ? new FormData(f) : undefined);
-    for (var k in fields) body.set(k, fields[k]);
-    if (fields.action !== 'save' && fields.action !== 'allow') body.delete('category');
+  function post(f, action, done) {
+    var body = new URLSearchParams(f ? new FormData(f) : '');
+    body.set('action', action);
+    if (!/^(save|allow)$/.test(action)) body.delete('category');
     if (!body.has('return_to')) body.set('return_to', root.getAttribute('data-cg-return') || '/');
-    body.set('lang', root.getAttribute('lang') || '');
-    return fetch(root.getAttribute('data-cg-prefix') + '/choice', {
+    body.set('lang', root.lang);
+    fetch(root.getAttribute('data-cg-prefix') + '/choice', {
       method: 'POST', body: body, credentials: 'same-origin',
-      headers: { 'Accept': 'application/json' }
+      headers: { Accept: 'application/json' }
     }).then(function (r) {
-      if (!r.ok) throw new Error(r.status);
+      if (!r.ok) throw r;
       return r.json();
     }).then(done || apply, function () {
       if (!f) return;
       var h = d.createElement('input');
-      h.type = 'hidden'; h.name = 'action'; h.value = fields.action;
+      h.type = 'hidden'; h.name = 'action'; h.value = action;
       f.appendChild(h);
       f.submit();
     });
@@ -278,10 +276,9 @@
     // Attributes, not properties: the buttons are named "action", which
     // shadows form.action.
     var f = e.target, btn = e.submitter, action = (btn && btn.value) || 'save';
-    var method = (btn && btn.getAttribute('formmethod')) || f.getAttribute('method') || 'get';
-    if (method.toLowerCase() !== 'post') return;
+    if (!/^post$/i.test((btn && btn.getAttribute('formmethod')) || f.getAttribute('method'))) return;
     e.preventDefault();
-    post(f, { action: action });
+    post(f, action);
   }
 
   d.addEventListener('submit', function (e) { if (root.contains(e.target)) onSubmit(e); });
@@ -300,8 +297,7 @@
   // Embed placeholders live in the held-back frame's srcdoc: same origin,
   // so their buttons are wired from here ("Load this once" needs script).
   function wire(frame) {
-    var doc;
-    try { doc = frame.contentDocument; } catch (err) { return; }
+    var doc = frame.contentDocument;
     if (!doc || !doc.body || !doc.body.classList.contains('cg-ph') || doc.__cg) return;
     doc.__cg = true;
     var once = doc.querySelector('[data-cg-load]');
@@ -309,7 +305,7 @@
       once.hidden = false;
       once.addEventListener('click', function () { restore(frame); });
     }
-    doc.addEventListener('submit', function (e) { onSubmit(e); });
+    doc.addEventListener('submit', onSubmit);
   }
   [].forEach.call(d.querySelectorAll('iframe[data-consent-ph]'), function (f) {
     f.addEventListener('load', function () { wire(f); });
@@ -321,7 +317,7 @@
   if (navigator.globalPrivacyControl === true && !root.hasAttribute('data-cg-decided') && !root.hasAttribute('data-cg-gpc')) {
     root.setAttribute('data-cg-gpc', '');
     [].forEach.call(root.querySelectorAll('.cg-gpc'), function (p) { p.hidden = false; });
-    post(null, { action: 'gpc' }, function (res) { root.setAttribute('data-cg-granted', res.granted.join(' ')); showID(res.id); });
+    post(null, 'gpc', function (res) { root.setAttribute('data-cg-granted', res.granted.join(' ')); showID(res.id); });
   }
 
   if (granted().length) watch();
