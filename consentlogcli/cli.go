@@ -34,7 +34,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "consent-log",
-		Usage: "export|history|stats|verify|purge|erase [--store <path|postgres://...>]",
+		Usage: "export|history|stats|verify|purge|erase|cookies [--store <path|postgres://...>]",
 		Short: "Reads, checks and maintains the records of consent (for the DPO)",
 		Long: `
 Works on the records of consent that the cookie_consent handler keeps: the
@@ -51,6 +51,10 @@ Dates are YYYY-MM-DD in UTC; --to includes that day.
   purge    deletes records older than --older-than (default 24 months),
            keeping the daily counts
   erase    erases one consent ID (--id) from every record; needs --yes
+  cookies  what the site was seen to use that its declaration does not
+           cover, with a Caddyfile block for each (--format text or json)
+  cookies import <open-cookie-database.csv>
+           replaces the cookie descriptions suggestions are drawn from
 `,
 		CobraFunc: consentLogCommands,
 	})
@@ -93,6 +97,10 @@ func consentLogCommands(cmd *cobra.Command) {
 			func(ctx context.Context, w io.Writer, st consentlog.Store, actor string, f cliFlags) error {
 				return eraseConsentID(ctx, w, st, actor, f.id, f.yes)
 			}},
+		{"cookies", "Lists the cookies the site was seen to use that nobody declared", []string{"format"},
+			func(ctx context.Context, w io.Writer, st consentlog.Store, actor string, f cliFlags) error {
+				return printCookies(ctx, w, f.notes, st, actor, f.format)
+			}},
 	}
 	for _, s := range subs {
 		c := &cobra.Command{Use: s.use, Short: s.short, Args: cobra.NoArgs, SilenceUsage: true}
@@ -126,6 +134,9 @@ func consentLogCommands(cmd *cobra.Command) {
 			defer st.Close()
 			return s.run(ctx, c.OutOrStdout(), st, cliActor(), f)
 		}
+		if s.use == "cookies" {
+			c.AddCommand(importCookiesCommand())
+		}
 		cmd.AddCommand(c)
 	}
 }
@@ -136,6 +147,7 @@ var cliFormats = map[string][]string{
 	"history": {"text", "csv", "json"},
 	"stats":   {"text", "csv", "json"},
 	"verify":  {"text", "json"},
+	"cookies": {"text", "json"},
 }
 
 // cliFlags are a subcommand's flags, parsed and checked.
@@ -146,6 +158,7 @@ type cliFlags struct {
 	format   string
 	cutoff   time.Time
 	yes      bool
+	notes    io.Writer // stderr: what is said beside the output, which stays parseable
 }
 
 // query selects whole days, as the console does.
@@ -165,7 +178,7 @@ func parseCLIFlags(c *cobra.Command, use string) (cliFlags, error) {
 		}
 		return ""
 	}
-	f := cliFlags{store: str("store"), format: str("format"), yes: str("yes") == "true"}
+	f := cliFlags{store: str("store"), format: str("format"), yes: str("yes") == "true", notes: c.ErrOrStderr()}
 	if f.store == "" {
 		return f, errors.New("--store must name the consent log")
 	}
