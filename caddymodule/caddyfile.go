@@ -1,6 +1,8 @@
 package caddymodule
 
 import (
+	"strconv"
+
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
@@ -40,6 +42,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		accept_max_age <duration>
 //		reject_max_age <duration>
 //		cookie_table_path <path>
+//		cookie_table_selector <selector>
+//		cookie_report off|<share of page views>
 //		welsh_paths <prefix...>
 //		text <locale> <key> <text>
 //		gpc off|<category...>
@@ -57,7 +61,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	}
 	for d.NextBlock(0) {
 		switch d.Val() {
-		case "site_name", "secret", "policy_version", "cookie_table_path":
+		case "site_name", "secret", "policy_version", "cookie_table_path", "cookie_table_selector":
 			name := d.Val()
 			var v string
 			if !d.Args(&v) || d.NextArg() {
@@ -72,7 +76,22 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				h.PolicyVersion = v
 			case "cookie_table_path":
 				h.CookieTablePath = v
+			case "cookie_table_selector":
+				h.CookieTableSelector = v
 			}
+		case "cookie_report":
+			var v string
+			if !d.Args(&v) || d.NextArg() {
+				return d.ArgErr()
+			}
+			rate := 0.0
+			if v != "off" {
+				var err error
+				if rate, err = strconv.ParseFloat(v, 64); err != nil || !(rate > 0 && rate <= 1) {
+					return d.Errf("cookie_report %q: want off or a share of page views above 0 and at most 1, such as 0.1", v)
+				}
+			}
+			h.CookieReport = &rate
 		case "rule", "inline_rule":
 			inline := d.Val() == "inline_rule"
 			var match, cat string

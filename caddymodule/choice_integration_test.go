@@ -158,6 +158,7 @@ func TestChoiceEndpoint(t *testing.T) {
 func TestForgedConsentCookieCountsAsNoChoice(t *testing.T) {
 	base := testcaddy.Start(t, itFileServer(t, ""))
 	c := itClient(t)
+	itSeen(t, c, base, "/index.html")
 	reject := strings.TrimPrefix(itConsent(t, c, base, url.Values{"action": {"reject_all"}}), "consentgate=")
 	all := strings.TrimPrefix(itConsent(t, c, base, url.Values{"action": {"accept_all"}}), "consentgate=")
 	field := func(v string, i int, f func(string) string) string {

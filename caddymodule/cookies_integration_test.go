@@ -42,6 +42,7 @@ func TestTrackerSetCookieIsHeldBackUntilConsent(t *testing.T) {
 	})
 	base := testcaddy.Start(t, "cookie_consent\nreverse_proxy "+up)
 	c := itClient(t)
+	itSeen(t, c, base, "/page")
 	analytics := itConsent(t, c, base, url.Values{"action": {"save"}, "category": {"analytics"}})
 	all := itConsent(t, c, base, url.Values{"action": {"accept_all"}})
 

@@ -57,9 +57,9 @@ func (h *Handler) cookieTableFill(v consent.Visitor, lang, returnTo string) []by
 // cookieTable is the table for visitor v in lang, its settings link
 // returning to returnTo.
 func (h *Handler) cookieTable(v consent.Visitor, lang, returnTo string) cookietable.Page {
-	// Seen stays nil (every catalogue vendor) until the vendors the
-	// rewriter meets are kept.
-	rows := h.cookies.Table(cookiepolicy.TableInput{Site: h.SiteName, Consent: h.policy, Details: h.cookieDetails()})
+	d := h.declaration()
+	rows := h.cookies.Table(cookiepolicy.TableInput{Site: h.SiteName, Consent: h.policy, Details: h.cookieDetails(),
+		Seen: d.listed, Undescribed: d.undescribed})
 	t := h.texts[lang]
 	cats := map[string]cookietable.CategoryText{}
 	for id, c := range t.Categories {
@@ -71,7 +71,7 @@ func (h *Handler) cookieTable(v consent.Visitor, lang, returnTo string) cookieta
 	return cookietable.Page{
 		Lang: lang, Site: h.SiteName, Prefix: Prefix, Rows: rows, ReturnTo: returnTo,
 		Text: h.Text[lang], Category: cats, IDLabel: t.ConsentID, NoChoice: t.NoChoice,
-		ConsentID: v.Decision.ID, Decided: v.Decided, Granted: v.Decision.Granted,
+		ConsentID: v.Decision.ID, Decided: v.Decided, Granted: v.Decision.Granted, Changed: h.tableChanged(),
 	}
 }
 

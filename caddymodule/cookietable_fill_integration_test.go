@@ -40,6 +40,10 @@ cookie PHPSESSID necessary {
 	justification "Needed for sign-in" "Ei angen i fewngofnodi"
 }`))
 	c := itClient(t)
+	// The home page embeds YouTube: once the handler has seen it, the
+	// table lists YouTube's cookies.
+	itGet(t, c, base+"/", map[string]string{"Accept": "text/html"})
+	itTableHas(t, c, base, "YSC")
 	cookie := itConsent(t, c, base, url.Values{"action": {"accept_all"}})
 	for _, tc := range []struct {
 		path, fallback string

@@ -33,6 +33,7 @@ func TestPreConsentCSP(t *testing.T) {
 		}
 	}
 
+	// index.html, requested above, has shown the handler its vendors.
 	media := itConsent(t, c, base, url.Values{"action": {"save"}, "category": {"media"}})
 	resp, _ = itGet(t, c, base+"/index.html", map[string]string{"Accept": "text/html", "Cookie": media})
 	policy = resp.Header.Get("Content-Security-Policy")

@@ -23,7 +23,7 @@ type choice struct {
 // expires tracker cookies no longer allowed and logs the decision. It
 // returns the visitor as they now are.
 func (h *Handler) recordChoice(w http.ResponseWriter, r *http.Request, prev consent.Visitor, c choice) consent.Visitor {
-	after, event := h.policy.Decide(prev, c.Choice, time.Now())
+	after, event := h.consentPolicy().Decide(prev, c.Choice, time.Now())
 	d := after.Decision
 	http.SetCookie(w, &http.Cookie{
 		Name: consent.CookieName, Value: h.codec.Encode(d), Path: "/",

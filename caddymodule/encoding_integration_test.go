@@ -88,6 +88,7 @@ func TestOddEncodingsNeverServeLiveTrackers(t *testing.T) {
 	})
 	base := testcaddy.Start(t, "cookie_consent\nreverse_proxy "+up)
 	c := itClient(t)
+	itSeen(t, c, base, "/quoted-charset") // a page the handler rewrites, so it has seen its tracker
 	all := itConsent(t, c, base, url.Values{"action": {"accept_all"}})
 
 	// how each variant must arrive

@@ -33,6 +33,8 @@ func (h *Handler) serveEndpoint(w http.ResponseWriter, r *http.Request) error {
 		return h.serveCSPReport(w, r)
 	case "cookies":
 		return h.serveCookieTable(w, r)
+	case "seen":
+		return h.serveSeen(w, r)
 	case "banner.js", "banner.css", "consent-mode.js":
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Header().Set("X-Content-Type-Options", "nosniff")

@@ -8,6 +8,7 @@ package caddymodule_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -411,5 +412,42 @@ func itAssertUntouchedLines(t *testing.T, orig, out []byte) {
 	}
 	if checked < 100 {
 		t.Fatalf("test bug: only %d lines checked", checked)
+	}
+}
+
+// itTableHas waits until base's cookie table (JSON) lists every name in
+// names, as it does once the handler has written what it saw and read it
+// back (about a second), and fails after ten.
+func itTableHas(t *testing.T, c *http.Client, base string, names ...string) []map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, body := itGet(t, c, base+"/_consent/cookies?format=json", nil)
+		var recs []map[string]any
+		if err := json.Unmarshal(body, &recs); err != nil {
+			t.Fatalf("cookie table JSON: %v", err)
+		}
+		have := map[string]bool{}
+		for _, r := range recs {
+			have[r["name"].(string)] = true
+		}
+		missing := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return have[n] })
+		if len(missing) == 0 {
+			return recs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 10 s the cookie table still lacks %q", missing)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// itSeen requests each path once, without consent, so that the handler has
+// seen the vendors and cookies they use before a test's visitors consent:
+// a vendor seen for the first time asks every visitor again.
+func itSeen(t *testing.T, c *http.Client, base string, paths ...string) {
+	t.Helper()
+	for _, p := range paths {
+		itGet(t, c, base+p, map[string]string{"Accept": "text/html"})
 	}
 }

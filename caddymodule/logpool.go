@@ -29,8 +29,10 @@ type logHandle struct {
 	store     consentlog.Store
 	log       *consentlog.Log
 	retention atomic.Int64 // nanoseconds, set by the newest config; 0 is DefaultRetentionMonths
+	seen      *sightings   // what the site is seen to use
 	stop      context.CancelFunc
-	done      chan struct{}
+	done      chan struct{} // the purge loop's
+	seenDone  chan struct{}
 }
 
 // Destruct flushes the spool as far as the store allows and closes the
@@ -38,6 +40,7 @@ type logHandle struct {
 func (l *logHandle) Destruct() error {
 	l.stop()
 	<-l.done
+	<-l.seenDone // its last write done, before the store closes
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = l.log.Flush(ctx) // what is not flushed stays in the spool, replayed on next start
@@ -121,8 +124,13 @@ func (h *Handler) provisionLog(ctx caddy.Context) error {
 			return nil, err
 		}
 		pctx, stop := context.WithCancel(context.Background())
-		l := &logHandle{store: lg.Store(), log: lg, stop: stop, done: make(chan struct{})}
+		l := &logHandle{store: lg.Store(), log: lg, stop: stop, done: make(chan struct{}), seenDone: make(chan struct{})}
+		l.seen = newSightings(l.store, logger)
+		// The first reading before the first request, so the policy
+		// version is right from the start when the store is up.
+		l.seen.read(octx)
 		go l.purgeLoop(pctx, logger)
+		go l.seen.loop(pctx, l.seenDone)
 		return l, nil
 	})
 	if err != nil {

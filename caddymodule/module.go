@@ -8,7 +8,6 @@ package caddymodule
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -29,6 +28,7 @@ import (
 	_ "github.com/consentgate/consentgate/consentlogcli" // caddy consent-log, beside the handler that keeps the log
 	"github.com/consentgate/consentgate/cookiepolicy"
 	"github.com/consentgate/consentgate/cookietable"
+	"github.com/consentgate/consentgate/rewrite"
 	"github.com/consentgate/consentgate/trackers"
 )
 
@@ -72,6 +72,16 @@ type Handler struct {
 	// CookieTablePath is where the banner links to the cookie table
 	// (default /_consent/cookies, which this handler serves).
 	CookieTablePath string `json:"cookie_table_path,omitempty"`
+	// CookieTableSelector names the elements of the site's own pages that
+	// the cookie table fills (default [data-consent-cookie-table]): a
+	// simple selector such as #cookie-table, .cookies or div[data-x], or a
+	// comma list of them.
+	CookieTableSelector string `json:"cookie_table_selector,omitempty"`
+	// CookieReport is the share of consenting visitors' page views in which
+	// the banner reports the names of the cookies and localStorage keys in
+	// the browser, so the table and the console list what scripts really
+	// set (default 0.1; 0 turns it off).
+	CookieReport *float64 `json:"cookie_report,omitempty"`
 	// WelshPaths are path prefixes served in Welsh (default /cy/). Pages
 	// with <html lang="cy"> get Welsh anyway.
 	WelshPaths []string `json:"welsh_paths,omitempty"`
@@ -109,8 +119,10 @@ type Handler struct {
 	rewriting     *trackers.Catalogue // what the rewriter neutralises
 	gpcCategories []trackers.Category
 	codec         *consent.Codec
-	signKey       []byte // the consent cookie's key; other keys (console sessions) derive from it
-	policy        consent.Policy
+	signKey       []byte         // the consent cookie's key; other keys (console sessions) derive from it
+	policy        consent.Policy // without its Version: see consentPolicy
+	decls         *declarations
+	tableSelector rewrite.Selector
 	texts         map[string]*banner.Text
 	providers     map[trackers.Category][]string
 	rendered      *banner.Cache
@@ -228,8 +240,12 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		}
 	}
 	h.cookies = h.newCookiePolicy()
+	if h.CookieTableSelector != "" {
+		h.tableSelector, _ = rewrite.ParseSelector(h.CookieTableSelector) // Validate has checked it
+	}
+	// The version follows what the site is seen to use: consentPolicy.
+	h.decls = new(declarations)
 	h.policy = consent.Policy{
-		Version:      h.derivePolicyVersion(),
 		AcceptMaxAge: durationOr(h.AcceptMaxAge, 12*month),
 		RejectMaxAge: durationOr(h.RejectMaxAge, 6*month),
 	}
@@ -304,6 +320,14 @@ func (h *Handler) Validate() error {
 		if err := h.Admin.validate(); err != nil {
 			return err
 		}
+	}
+	if h.CookieTableSelector != "" {
+		if _, err := rewrite.ParseSelector(h.CookieTableSelector); err != nil {
+			return fmt.Errorf("cookie_consent: cookie_table_selector: %w", err)
+		}
+	}
+	if r := h.CookieReport; r != nil && !(*r >= 0 && *r <= 1) {
+		return fmt.Errorf("cookie_consent: cookie_report: %v is not a share of page views between 0 and 1", *r)
 	}
 	if h.Retention < 0 {
 		return fmt.Errorf("cookie_consent: retention: %v is negative", time.Duration(h.Retention))
@@ -423,27 +447,6 @@ func (h *Handler) signingKey(ctx caddy.Context) ([]byte, error) {
 	h.logger.Info("generated the consent cookie signing key in Caddy's storage; nodes sharing that storage share it, or set `secret`",
 		zap.String("key", signingKeyName))
 	return b, nil
-}
-
-// derivePolicyVersion hashes everything a visitor consents to: the
-// catalogue's vendors, categories and cookies and the site's own rules, so a
-// new tracker or cookie asks every visitor again.
-func (h *Handler) derivePolicyVersion() string {
-	s := sha256.New()
-	fmt.Fprintf(s, "%s\n", h.PolicyVersion)
-	if h.ConsentMode == "advanced" {
-		fmt.Fprintf(s, "consent_mode advanced\n") // Google tags load before consent
-	}
-	for _, v := range h.catalogue.Vendors() {
-		fmt.Fprintf(s, "%s|%s|%v|%v\n", v.ID, v.Category, v.Hosts, v.Paths)
-		for _, c := range v.Cookies {
-			fmt.Fprintf(s, " %s|%v\n", c.Name, c.Prefix)
-		}
-	}
-	for _, c := range h.Cookies {
-		fmt.Fprintf(s, "site %s|%s|%v\n", c.Name, c.Category, c.Prefix)
-	}
-	return hex.EncodeToString(s.Sum(nil))[:10]
 }
 
 // Interface guards

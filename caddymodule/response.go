@@ -14,6 +14,7 @@ import (
 
 	"github.com/consentgate/consentgate/banner"
 	"github.com/consentgate/consentgate/consent"
+	"github.com/consentgate/consentgate/cookieseen"
 	"github.com/consentgate/consentgate/rewrite"
 	"github.com/consentgate/consentgate/trackers"
 )
@@ -64,6 +65,7 @@ func (w *responseWriter) WriteHeader(status int) {
 		w.ResponseWriterWrapper.WriteHeader(status) // 103 Early Hints: Link filtered above
 		return
 	}
+	w.h.consentLog.seen.seeSetCookies(hdr)
 	w.h.cookies.FilterSetCookie(hdr, w.v, time.Now())
 	w.status = status
 	if w.untyped(status, hdr) {
@@ -117,10 +119,12 @@ func (h *Handler) newRewriter(w *responseWriter, enc string) *rewrite.Rewriter {
 	// it, whatever the response is; an SVG has no HTML to put it in.
 	if w.kind != kindSVG {
 		opts.CookieTable = func(rp rewrite.Page) []byte { return h.cookieTableFill(v, h.locale(r.URL.Path, rp.Lang), returnTo) }
+		opts.CookieTableSelector = h.tableSelector
 	}
 	debug := h.logger.Core().Enabled(zap.DebugLevel)
 	opts.OnNeutralise = func(vd *trackers.Vendor) {
 		metrics.neutralised.WithLabelValues(vd.ID).Inc()
+		h.consentLog.seen.add(cookieseen.Sighting{Kind: cookieseen.Vendor, Name: vd.ID, Source: cookieseen.Page, MaxAge: -1})
 		if debug {
 			w.neutralised = append(w.neutralised, vd.ID)
 		}

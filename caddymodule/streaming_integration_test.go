@@ -95,6 +95,7 @@ func TestConcurrentVisitorsGetTheirOwnPage(t *testing.T) {
 	})
 	base := testcaddy.Start(t, "cookie_consent\nreverse_proxy "+up)
 	c := itClient(t)
+	itGet(t, c, base+"/page", map[string]string{"Accept": "text/html", "X-Test-Encoding": "identity"}) // see its vendors first
 	states := []string{
 		"",
 		itConsent(t, c, base, url.Values{"action": {"accept_all"}}),
@@ -186,6 +187,7 @@ func TestSecretAndPolicyVersion(t *testing.T) {
 func TestConsentEndpointsAndBannerVariants(t *testing.T) {
 	base := testcaddy.Start(t, itFileServer(t, "site_name \"Llanwern County Council\""))
 	c := itClient(t)
+	itSeen(t, c, base, "/index.html") // the demo home page: GA, Meta, Hotjar, YouTube, X
 
 	t.Run("settings-page", func(t *testing.T) {
 		for _, tc := range []struct{ returnTo, wantReturn, text string }{

@@ -16,7 +16,7 @@ func (h *Handler) visitorOf(r *http.Request) consent.Visitor {
 	if c, err := r.Cookie(consent.CookieName); err == nil {
 		cookie = c.Value
 	}
-	return consent.ReadVisitor(h.codec, h.policy, cookie, r.Header.Get("Sec-GPC") == "1", time.Now())
+	return consent.ReadVisitor(h.codec, h.consentPolicy(), cookie, r.Header.Get("Sec-GPC") == "1", time.Now())
 }
 
 // locale picks the banner language from the path, then the page's own lang.
