@@ -2,7 +2,8 @@
 // by consent ID and date range, one consent ID's full history (subject
 // access), CSV and JSON export, statistics drawn as server-side SVG charts,
 // chain verification, erasure of one consent ID and the audit log of all
-// of these (requirements rules 26–28).
+// of these (requirements rules 26–28); and, for the web team, the cookies
+// the site was seen to use that its declaration does not cover.
 //
 // It is a plain http.Handler that knows nothing of Caddy. It does not
 // authenticate: the caller puts it behind authentication and tells it who
@@ -19,6 +20,7 @@
 package console
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -31,6 +33,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/consentgate/consentgate/consentlog"
+	"github.com/consentgate/consentgate/cookieseen"
 )
 
 // Options configure the console.
@@ -49,6 +52,10 @@ type Options struct {
 	// shows none (authentication in front of the console has no sign-out
 	// the console could offer).
 	Logout string
+	// Findings, if set, is what the site was seen to use, reviewed against
+	// its live declaration: the "Cookies found" page and cookies.json,
+	// which tell the web team what to declare. Nil hides the page.
+	Findings func(ctx context.Context) ([]cookieseen.Finding, error)
 }
 
 //go:embed templates/*.html assets/console.css
@@ -68,6 +75,7 @@ type handler struct {
 	user   func(*http.Request) string
 	logout string
 	health func() consentlog.Health
+	finds  func(context.Context) ([]cookieseen.Finding, error)
 	log    *zap.Logger
 	key    []byte // signs erase form tokens; new per New, so a restart voids open forms
 	cop    *http.CrossOriginProtection
@@ -83,6 +91,7 @@ func New(store consentlog.Store, opts Options) http.Handler {
 		user:   opts.User,
 		logout: opts.Logout,
 		health: opts.Health,
+		finds:  opts.Findings,
 		log:    opts.Logger,
 		key:    make([]byte, 32),
 		cop:    http.NewCrossOriginProtection(),
@@ -118,10 +127,11 @@ func setHeaders(hd http.Header) {
 // Anything else under the prefix, or outside it, is a 404 console page.
 func (h *handler) routes() *http.ServeMux {
 	p := h.prefix
-	pages := []struct {
+	type page struct {
 		method, path string
 		fn           http.HandlerFunc
-	}{
+	}
+	pages := []page{
 		{http.MethodGet, "/{$}", h.search},
 		{http.MethodGet, "/history", h.history},
 		{http.MethodGet, "/export", h.export},
@@ -131,6 +141,9 @@ func (h *handler) routes() *http.ServeMux {
 		{http.MethodPost, "/erase", h.erase},
 		{http.MethodGet, "/audit", h.auditLog},
 		{http.MethodGet, "/console.css", serveStylesheet},
+	}
+	if h.finds != nil {
+		pages = append(pages, page{http.MethodGet, "/cookies", h.cookies}, page{http.MethodGet, "/cookies.json", h.cookiesJSON})
 	}
 	mux := http.NewServeMux()
 	allow := map[string][]string{}

@@ -22,7 +22,7 @@ import (
 // pages are parsed once: each page's "content" plus the shared layout.
 var pages = func() map[string]*template.Template {
 	m := map[string]*template.Template{}
-	for _, name := range []string{"search", "history", "stats", "verify", "confirm", "erased", "audit", "error", "login"} {
+	for _, name := range []string{"search", "history", "stats", "verify", "confirm", "erased", "audit", "cookies", "error", "login"} {
 		m[name] = template.Must(template.ParseFS(files, "templates/layout.html", "templates/partials.html", "templates/"+name+".html"))
 	}
 	return m
@@ -30,13 +30,14 @@ var pages = func() map[string]*template.Template {
 
 // view is what every page template gets.
 type view struct {
-	Prefix string
-	Title  string
-	Nav    string // the navigation entry to mark as current
-	User   string // empty on the login page: no navigation, no sign-out
-	Logout string // where the sign-out button posts; empty: no button
-	Health *health
-	Data   any
+	Prefix  string
+	Title   string
+	Nav     string // the navigation entry to mark as current
+	User    string // empty on the login page: no navigation, no sign-out
+	Logout  string // where the sign-out button posts; empty: no button
+	Cookies bool   // the console has the cookies page: link it in the navigation
+	Health  *health
+	Data    any
 }
 
 // health is the line on the store's state atop every page.
@@ -181,7 +182,7 @@ func (h *handler) audit(ctx context.Context, r *http.Request, action, consentID,
 }
 
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
-	v.Prefix, v.User, v.Logout = h.prefix, h.actor(r), h.logout
+	v.Prefix, v.User, v.Logout, v.Cookies = h.prefix, h.actor(r), h.logout, h.finds != nil
 	if h.health != nil {
 		v.Health = healthLine(h.health())
 	}
