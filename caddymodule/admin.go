@@ -64,7 +64,8 @@ func (h *Handler) provisionAdmin() {
 	if h.Admin == nil {
 		return
 	}
-	opts := console.Options{Prefix: adminPrefix, User: frontUser, Logger: h.logger, Health: h.consentLog.log.Health}
+	opts := console.Options{Prefix: adminPrefix, User: frontUser, Logger: h.logger, Health: h.consentLog.log.Health,
+		Findings: h.findings}
 	if h.Admin.User == "" {
 		h.console = console.New(h.consentLog.store, opts)
 		return

@@ -151,13 +151,9 @@ func (h *Handler) derivePolicyVersion(vendors []*trackers.Vendor) string {
 // when it stands: the table's "last changed", the same on every node. A
 // store that cannot say leaves it at the time this node saw the change.
 func (h *Handler) recordDeclaration(d *declaration) {
-	rec := cookieseen.Declaration{Version: d.version, Vendors: d.asked}
-	for _, r := range h.cookies.Table(cookiepolicy.TableInput{Site: h.SiteName, Consent: h.policy}) {
-		rec.Cookies = append(rec.Cookies, cookieseen.Declared{Name: r.Name, Prefix: r.Prefix, Category: string(r.Category)})
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	since, err := h.consentLog.store.Declare(ctx, rec)
+	since, err := h.consentLog.store.Declare(ctx, h.declared(d))
 	if err != nil {
 		h.logger.Debug("cookie declaration not recorded; the table's date is this node's", zap.Error(err))
 		return
@@ -173,4 +169,29 @@ func (h *Handler) tableChanged() time.Time {
 		return c.at
 	}
 	return time.Time{}
+}
+
+// declared is d as the store keeps it: the cookies the site's config
+// describes (the consent cookie, the strictly necessary and the declared
+// ones) and the vendors its visitors are asked about.
+func (h *Handler) declared(d *declaration) cookieseen.Declaration {
+	rec := cookieseen.Declaration{Version: d.version, Vendors: d.asked}
+	for _, r := range h.cookies.Table(cookiepolicy.TableInput{Site: h.SiteName, Consent: h.policy}) {
+		rec.Cookies = append(rec.Cookies, cookieseen.Declared{Name: r.Name, Prefix: r.Prefix, Category: string(r.Category)})
+	}
+	return rec
+}
+
+// findings is the console's review of what the site was seen to use
+// against its live declaration.
+func (h *Handler) findings(ctx context.Context) ([]cookieseen.Finding, error) {
+	seen, err := h.consentLog.store.Sightings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	known, err := h.consentLog.store.KnownCookies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return cookieseen.Review(seen, h.declared(h.declaration()), h.catalogue, known), nil
 }

@@ -195,7 +195,7 @@ func TestDPOConsole(t *testing.T) {
 	// At 390 px nothing scrolls sideways but the tables, each inside its own
 	// container with a caption.
 	e.viewport(390, 844, true, 1)
-	for _, page := range []string{"", "?id=" + id, "history?id=" + id, "stats", "verify?run=1", "audit", "audit?id=" + id} {
+	for _, page := range []string{"", "?id=" + id, "history?id=" + id, "stats", "verify?run=1", "audit", "audit?id=" + id, "cookies"} {
 		e.load(consolePath + page)
 		e.waitText("h1", "")
 		if over := evalJS[int](e, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); over > 0 {
