@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -157,6 +158,7 @@ func TestAxe(t *testing.T) {
 func TestCookieTableReflowsAndPassesAxe(t *testing.T) {
 	e := newEnv(t, "")
 	axeSource(t)
+	e.open("/index.html") // the demo home page shows the module the vendors it uses, so the table lists them
 	// The page's own CSP allows no script; axe is the test's, not the page's.
 	if _, err := chromedp.Call(e.ctx, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true}); err != nil {
 		t.Fatal(err)
@@ -174,6 +176,11 @@ func TestCookieTableReflowsAndPassesAxe(t *testing.T) {
 			}
 			if n := evalJS[int](e, `document.querySelectorAll('main table tbody tr').length`); n < 5 {
 				t.Fatalf("%d table rows", n)
+			}
+			for _, name := range []string{"_ga", "YSC", "_fbp", "guest_id"} {
+				if !evalJS[bool](e, `[...document.querySelectorAll('main td code')].some(c => c.textContent === `+strconv.Quote(name)+`)`) {
+					t.Errorf("the table lacks %s, set by a vendor the home page uses", name)
+				}
 			}
 			if over := evalJS[int](e, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); over > 0 {
 				t.Errorf("the page scrolls %d px sideways at %d px", over, tc.width)
