@@ -61,16 +61,16 @@
         if (el.localName === 'cg-held') { unhold(el); continue; }
         if (el.localName !== 'script' || !('text' in el) || !doc.defaultView || !el.parentNode) { restore(el); continue; }
         var s = doc.createElement('script'), wait = false, held = el.hasAttribute('data-consent');
-        for (var j = 0; j < el.attributes.length; j++) {
-          var a = el.attributes[j], n = a.name;
-          if ((n === 'type' && held) || /^data-consent(-vendor)?$/.test(n)) continue;
-          s.setAttribute(n.replace(/^data-consent-/, ''), a.value);
-        }
+        // Our marks go (data-consent-el is only ever on cg-held, as in
+        // unhold); data-consent-x becomes x.
+        [].forEach.call(el.attributes, function (a) {
+          if (!/^data-consent(-vendor|-el)?$/.test(a.name) && !(a.name === 'type' && held)) s.setAttribute(a.name.replace(/^data-consent-/, ''), a.value);
+        });
         if (el.nonce) s.nonce = el.nonce;
         if (doc.readyState === 'complete' && /^(rocketlazyloadscript|litespeed\/javascript)$/.test(s.type)) {
           s.removeAttribute('type');
-          n = s.getAttribute('data-rocket-src') || s.getAttribute('data-src');
-          if (n) s.setAttribute('src', n);
+          var src = s.getAttribute('data-rocket-src') || s.getAttribute('data-src');
+          if (src) s.setAttribute('src', src);
         }
         // A nomodule script never loads where modules are supported. The
         // text moves as nodes: an XHTML script keeps its CDATA section.
@@ -189,7 +189,8 @@
 
   // Tabbing through the page scrolls each focused element clear of the
   // banner. A frame takes focus without a focus event here: a held-back
-  // (same-origin, empty) frame is watched from inside.
+  // (same-origin, empty) frame is watched from inside; a cross-origin one
+  // throws.
   function unobscure(el) {
     if (!banner || banner.hidden || root.contains(el) || !el.getBoundingClientRect) return;
     var r = el.getBoundingClientRect(), top = banner.getBoundingClientRect().top;
@@ -209,7 +210,7 @@
 
   function closeSettings() {
     show(panel, false);
-    var to = opener && opener.focus && d.contains(opener) && opener.offsetParent !== null ? opener : root.querySelector('.cg-reopen');
+    var to = opener && d.contains(opener) && opener.offsetParent !== null ? opener : root.querySelector('.cg-reopen');
     if (to) to.focus();
   }
 
@@ -314,7 +315,7 @@
 
   // A browser that says "do not track me" only in script (no Sec-GPC
   // header reached the server) refuses the same way.
-  if (navigator.globalPrivacyControl === true && !root.hasAttribute('data-cg-decided') && !root.hasAttribute('data-cg-gpc')) {
+  if (navigator.globalPrivacyControl === true && !root.matches('[data-cg-decided],[data-cg-gpc]')) {
     root.setAttribute('data-cg-gpc', '');
     [].forEach.call(root.querySelectorAll('.cg-gpc'), function (p) { p.hidden = false; });
     post(null, 'gpc', function (res) { root.setAttribute('data-cg-granted', res.granted.join(' ')); showID(res.id); });
