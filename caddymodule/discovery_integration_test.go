@@ -101,16 +101,9 @@ func TestDiscoveredCookiesAreListed(t *testing.T) {
 		io.WriteString(w, "ok")
 	})
 	base = testcaddy.Start(t, "cookie_consent {\n"+site+"\n}\nreverse_proxy "+quiet)
-	_, body = itGet(t, c, base+"/_consent/cookies?format=json", nil)
-	if err := json.Unmarshal(body, &recs); err != nil {
-		t.Fatal(err)
-	}
-	byName = itRecords(recs)
-	for _, n := range []string{"cms_font_size", "YSC"} {
-		if byName[n] == nil {
-			t.Errorf("after a restart the table lost %s", n)
-		}
-	}
+	// The old handle writes what it still held as Caddy stops it, after the
+	// new one has started: the new one reads it within one reading.
+	itTableHas(t, c, base, "cms_font_size", "YSC")
 }
 
 // The banner's report: only this site's pages, only for a consenting
