@@ -130,6 +130,11 @@ type Page struct {
 	XML        bool
 	Categories []Category
 	Saved      bool // the settings page was reached after saving
+	// Report is the share of page views, 0 to 1, whose banner tells the
+	// server the names of the cookies and storage keys the page's scripts
+	// set once something is granted, for the discovered cookie table; 0
+	// never.
+	Report float64
 }
 
 // Title returns the banner heading with the site name filled in.

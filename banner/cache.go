@@ -14,9 +14,9 @@ import (
 // substitution. Executing html/template for every page view cost about a
 // quarter of the handler's time, and each placeholder as much again.
 //
-// Every Page given to one Cache must share Text, Site, Prefix, CookieTable,
-// the category providers and the guard configuration (if any): one Cache
-// belongs to one configured handler.
+// Every Page given to one Cache must share Text, Site, Prefix, Report,
+// CookieTable, the category providers and the guard configuration (if
+// any): one Cache belongs to one configured handler.
 type Cache struct {
 	mu sync.RWMutex
 	m  map[string]*filled

@@ -178,6 +178,40 @@
     if (up) up.insertBefore(el, at);
   }
 
+  // Discovery: about 3 s after the page loads, or after a choice made on
+  // it, once a category is granted (its scripts have set their cookies by
+  // then), the names of the page's cookies and storage keys, never their
+  // values, go to the server for the site's cookie table; once per page
+  // view at most. data-cg-report is the share of page views that report:
+  // 1 all, 0.1 one in ten; absent, it compares as 0: none.
+  var sampled = Math.random() < root.getAttribute('data-cg-report');
+  function report() {
+    if (!sampled || !granted().length) return;
+    sampled = false;
+    setTimeout(function () {
+      // Reading either list can throw (a sandboxed document, site data
+      // blocked): then there is nothing to tell.
+      try {
+        // A cookie without "=" has a value and no name: it is left out.
+        var body = JSON.stringify({
+          cookies: names(d.cookie.split(';').map(function (c) { return c.indexOf('=') > 0 && c.split('=')[0].trim(); })),
+          storage: names(Object.keys(localStorage))
+        });
+        fetch(root.getAttribute('data-cg-prefix') + '/seen', {
+          method: 'POST', body: body, credentials: 'same-origin', keepalive: true,
+          headers: { 'Content-Type': 'application/json' }
+        }).catch(function () {});
+      } catch (e) {}
+    }, 3000);
+  }
+
+  // names keeps the distinct names in l but the consent cookie's own
+  // (consent.CookieName, which a Go test holds this to), at most 50 of
+  // them, each of 100 characters at most.
+  function names(l) {
+    return l.filter(function (n, i) { return n && n !== 'consentgate' && n.length <= 100 && l.indexOf(n) === i; }).slice(0, 50);
+  }
+
   function show(el, on) { if (el) el.hidden = !on; }
 
   // A sticky banner must not cover the element that has focus (WCAG 2.4.11).
@@ -247,6 +281,7 @@
     reserve();
     activate(g.filter(function (c) { return before.indexOf(c) < 0; }));
     watch();
+    report();
     closeSettings();
   }
 
@@ -322,6 +357,7 @@
   }
 
   if (granted().length) watch();
+  addEventListener('load', report);
   reserve();
   if (window.ResizeObserver && banner) new ResizeObserver(reserve).observe(banner);
 })();
