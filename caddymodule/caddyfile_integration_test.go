@@ -34,7 +34,7 @@ func TestCaddyfileExampleAdaptsWithoutOrder(t *testing.T) {
 	if enc < 0 || fs < 0 || !(enc < cc && cc < fs) {
 		t.Errorf("handler order: encode at %d, cookie_consent at %d, file_server at %d; want encode, cookie_consent, file_server", enc, cc, fs)
 	}
-	for _, want := range []string{`"site_name":"Llanwern County Council"`, `"scrub_request_cookies":true`, `"necessary_cookies":["PHPSESSID","ASP.NET_SessionId"]`, `"match":"www.google.com/maps"`} {
+	for _, want := range []string{`"site_name":"Llanwern County Council"`, `"scrub_request_cookies":true`, `"necessary_cookies":["ASP.NET_SessionId"]`, `"name":"PHPSESSID"`, `"cookie_report":1`, `"match":"www.google.com/maps"`} {
 		if !strings.Contains(s, want) {
 			t.Errorf("adapted JSON lacks %s", want)
 		}
