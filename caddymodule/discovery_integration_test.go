@@ -153,7 +153,7 @@ func TestBannerReportOfNamesInTheBrowser(t *testing.T) {
 		want       int
 	}{
 		{"honest", report, http.StatusNoContent},
-		{"oversized", `{"cookies":["` + strings.Repeat("a", 5000) + `"]}`, http.StatusRequestEntityTooLarge},
+		{"oversized", `{"cookies":["` + strings.Repeat("a", 17000) + `"]}`, http.StatusRequestEntityTooLarge},
 		{"too many names", string(tooMany), http.StatusBadRequest},
 		{"not JSON", "cookies=_ga", http.StatusBadRequest},
 		{"again", report, http.StatusNoContent},

@@ -18,11 +18,11 @@ import (
 
 // Bounds of the banner's report of the names in a visitor's browser.
 const (
-	maxSeenBody  = 4 << 10 // the banner sends at most 100 names of 100 bytes; an honest report is far below
-	maxSeenNames = 50      // per list
-	maxSeenName  = 100     // bytes
-	seenBurst    = 5       // reports per client network at once,
-	seenPerMin   = 6       // and a minute
+	maxSeenBody  = 16 << 10 // the banner sends at most 2 × 50 names of 100 characters: about 10 KB of ASCII
+	maxSeenNames = 50       // per list
+	maxSeenName  = 100      // bytes
+	seenBurst    = 5        // reports per client network at once,
+	seenPerMin   = 6        // and a minute
 )
 
 var seenReports = ratelimit.New(seenPerMin/60.0, seenBurst, 4096)

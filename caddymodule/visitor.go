@@ -38,7 +38,7 @@ func (h *Handler) page(v consent.Visitor, locale, returnTo string) banner.Page {
 	p := banner.Page{
 		Locale: locale, Text: t, Site: h.SiteName, Prefix: Prefix,
 		CookieTable: h.CookieTablePath, ReturnTo: returnTo,
-		Decided: v.Decided, ConsentID: v.Decision.ID, GPC: v.GPC,
+		Decided: v.Decided, ConsentID: v.Decision.ID, GPC: v.GPC, Report: h.reportShare(),
 	}
 	if !v.Decided {
 		p.ConsentID = ""
@@ -54,4 +54,17 @@ func (h *Handler) page(v consent.Visitor, locale, returnTo string) banner.Page {
 		})
 	}
 	return p
+}
+
+// defaultCookieReport is the share of consenting visitors' page views whose
+// banner reports the names in the browser: enough for a council site to
+// find every script's cookie within a day, few enough to cost nothing.
+const defaultCookieReport = 0.1
+
+// reportShare is the configured cookie_report share.
+func (h *Handler) reportShare() float64 {
+	if h.CookieReport == nil {
+		return defaultCookieReport
+	}
+	return *h.CookieReport
 }
