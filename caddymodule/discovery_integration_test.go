@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -312,5 +313,47 @@ func TestConsoleReviewsDiscoveredCookies(t *testing.T) {
 	}
 	if status["cms_font_size"] != "undeclared" || status["PHPSESSID"] != "declared" {
 		t.Errorf("console review: %v, want cms_font_size undeclared and PHPSESSID declared", status)
+	}
+}
+
+// A node that starts while its store is down keeps the policy version its
+// visitors chose under, from the copy of the last reading in its spool
+// directory, instead of asking every visitor again.
+func TestStoreDownAtStartKeepsThePolicyVersion(t *testing.T) {
+	dir := t.TempDir()
+	up := itCMS(t)
+	start := func(db, spool string) string {
+		return testcaddy.Start(t, "cookie_consent {\nlog "+strconv.Quote(db)+"\nlog_spool "+strconv.Quote(spool)+
+			"\nsecret "+itSecret+"\n}\nreverse_proxy "+up)
+	}
+	base := start(filepath.Join(dir, "consent.db"), filepath.Join(dir, "spool1"))
+	c := itClient(t)
+	itSeen(t, c, base, "/video")
+	cookie := itConsent(t, c, base, url.Values{"action": {"accept_all"}})
+	// Once written and read back, the reading is kept beside the spool.
+	var cached []byte
+	for deadline := time.Now().Add(20 * time.Second); !bytes.Contains(cached, []byte(`"youtube"`)); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the reading kept in the spool directory: %s", cached)
+		}
+		cached, _ = os.ReadFile(filepath.Join(dir, "spool1", "seen.json"))
+	}
+
+	// The restarted node: its spool directory (a copy, as the old config
+	// still holds the first), and a store path it cannot open.
+	if err := os.MkdirAll(filepath.Join(dir, "spool2"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "spool2", "seen.json"), cached, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	notDir := filepath.Join(dir, "file")
+	if err := os.WriteFile(notDir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base = start(filepath.Join(notDir, "consent.db"), filepath.Join(dir, "spool2"))
+	_, body := itGet(t, c, base+"/", map[string]string{"Accept": "text/html", "Cookie": cookie})
+	if bytes.Contains(body, []byte(`id="cg-banner"`)) {
+		t.Error("with the store down at start, a visitor who had chosen is asked again")
 	}
 }

@@ -125,7 +125,7 @@ func (h *Handler) provisionLog(ctx caddy.Context) error {
 		}
 		pctx, stop := context.WithCancel(context.Background())
 		l := &logHandle{store: lg.Store(), log: lg, stop: stop, done: make(chan struct{}), seenDone: make(chan struct{})}
-		l.seen = newSightings(l.store, logger)
+		l.seen = newSightings(l.store, filepath.Join(spool, "seen.json"), logger)
 		// The first reading before the first request, so the policy
 		// version is right from the start when the store is up.
 		l.seen.read(octx)

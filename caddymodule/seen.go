@@ -2,7 +2,9 @@ package caddymodule
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -29,12 +31,14 @@ const (
 // version follow the same sightings.
 type sightings struct {
 	store  consentlog.Store
+	cache  string // a file keeping the last reading, for a start with the store down
 	col    *cookieseen.Collector
 	wake   chan struct{}
 	logger *zap.Logger
 
 	mu    sync.Mutex
 	mine  map[cookieseen.Key]cookieseen.Sighting // what this node saw, for a store that is down
+	kept  []cookieseen.Sighting                  // the reading last written to cache
 	state atomic.Pointer[seenState]
 }
 
@@ -45,11 +49,35 @@ type seenState struct {
 	stored bool // read from the store (not only this node's own)
 }
 
-func newSightings(store consentlog.Store, logger *zap.Logger) *sightings {
-	s := &sightings{store: store, col: cookieseen.NewCollector(seenPerSource), wake: make(chan struct{}, 1),
+// newSightings starts from the last reading this node kept in cache, so
+// that a node whose store is down at start still derives the policy
+// version its visitors chose under, instead of asking them all again.
+func newSightings(store consentlog.Store, cache string, logger *zap.Logger) *sightings {
+	s := &sightings{store: store, cache: cache, col: cookieseen.NewCollector(seenPerSource), wake: make(chan struct{}, 1),
 		logger: logger, mine: map[cookieseen.Key]cookieseen.Sighting{}}
-	s.state.Store(&seenState{})
+	st := &seenState{}
+	if b, err := os.ReadFile(cache); err == nil {
+		if err := json.Unmarshal(b, &st.all); err != nil {
+			logger.Warn("ignoring an unreadable copy of the cookie sightings", zap.String("file", cache), zap.Error(err))
+			st.all = nil
+		}
+	}
+	s.state.Store(st)
 	return s
+}
+
+// keep writes a reading of the store to the cache file, atomically.
+func (s *sightings) keep(all []cookieseen.Sighting) {
+	b, err := json.Marshal(all)
+	if err == nil {
+		tmp := s.cache + ".tmp"
+		if err = os.WriteFile(tmp, b, 0o600); err == nil {
+			err = os.Rename(tmp, s.cache)
+		}
+	}
+	if err != nil {
+		s.logger.Debug("cookie sightings not cached", zap.String("file", s.cache), zap.Error(err))
+	}
 }
 
 // add notes one sighting. A name nobody knew is published at once, so that
@@ -126,18 +154,21 @@ func (s *sightings) write(ctx context.Context) {
 	}
 }
 
-// read takes a new reading: the store's sightings, or, while it cannot
-// be read, this node's own.
+// read takes a new reading: the store's sightings with this node's own,
+// or, while the store cannot be read, the last reading with them.
 func (s *sightings) read(ctx context.Context) {
 	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	all, err := s.store.Sightings(rctx)
 	stored := err == nil
-	if stored {
-		s.col.Load(all)
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	old := s.state.Load()
+	if stored {
+		s.col.Load(all)
+	} else {
+		all = slices.Clone(old.all) // the last reading (or the cached one) stands, with what this node saw since
+	}
 	seen := make(map[cookieseen.Key]bool, len(all))
 	for _, x := range all {
 		seen[x.Key()] = true
@@ -147,7 +178,11 @@ func (s *sightings) read(ctx context.Context) {
 			all = append(all, x)
 		}
 	}
-	if old := s.state.Load(); old.stored == stored && sameSightings(old.all, all) {
+	if stored && !sameSightings(s.kept, all) {
+		s.keep(all)
+		s.kept = all
+	}
+	if old.stored == stored && sameSightings(old.all, all) {
 		return // hits and times changed at most: keep the reading, and what handlers derived from it
 	}
 	s.state.Store(&seenState{all: all, stored: stored})
