@@ -120,18 +120,22 @@ func expiryOf(maxAge int64) cookietable.Expiry {
 	return cookietable.Lasting(time.Duration(maxAge) * time.Second)
 }
 
-// derivePolicyVersion hashes what a visitor consents to: the vendors the
-// site was seen to use, with their categories, hosts and cookies, and the
-// site's own optional cookies as the table describes them. A new vendor
-// seen, a cookie declared or a declared cookie's description changed asks
-// every visitor again; a cookie seen that was known already, a strictly
-// necessary cookie or a catalogue vendor the site does not use does not.
+// derivePolicyVersion hashes what a visitor consents to, in two parts
+// (see consent.Policy.Version). The base is the site's policy_version and
+// Consent Mode: changing them asks everyone again. The content is the
+// vendors the site was seen to use, with their categories, hosts and
+// cookies, and the site's own optional cookies as the table describes
+// them: a new vendor seen, a cookie declared or a declared cookie's
+// description changed asks again everyone who granted something. A cookie
+// seen that was known already, a strictly necessary cookie or a catalogue
+// vendor the site does not use changes neither.
 func (h *Handler) derivePolicyVersion(vendors []*trackers.Vendor) string {
-	s := sha256.New()
-	fmt.Fprintf(s, "%s\n", h.PolicyVersion)
+	base := sha256.New()
+	fmt.Fprintf(base, "%s\n", h.PolicyVersion)
 	if h.ConsentMode == "advanced" {
-		fmt.Fprintf(s, "consent_mode advanced\n") // Google tags load before consent
+		fmt.Fprintf(base, "consent_mode advanced\n") // Google tags load before consent
 	}
+	s := sha256.New()
 	for _, v := range vendors {
 		fmt.Fprintf(s, "%s|%s|%v|%v\n", v.ID, v.Category, v.Hosts, v.Paths)
 		for _, c := range v.Cookies {
@@ -144,7 +148,7 @@ func (h *Handler) derivePolicyVersion(vendors []*trackers.Vendor) string {
 				c.Purpose, c.PurposeCy, c.Content, c.ContentCy, c.Expires)
 		}
 	}
-	return hex.EncodeToString(s.Sum(nil))[:10]
+	return hex.EncodeToString(base.Sum(nil))[:6] + "-" + hex.EncodeToString(s.Sum(nil))[:10]
 }
 
 // recordDeclaration records d's version in the store, which answers since

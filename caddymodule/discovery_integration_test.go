@@ -232,12 +232,14 @@ func TestPolicyVersionFollowsTheDeclaration(t *testing.T) {
 	c := itClient(t)
 	itSeen(t, c, base, "/")
 	cookie := itConsent(t, c, base, url.Values{"action": {"accept_all"}})
-	asked := func(base, path string) bool {
+	refused := itConsent(t, c, base, url.Values{"action": {"reject_all"}})
+	askedWith := func(cookie, base, path string) bool {
 		t.Helper()
 		_, body := itGet(t, c, base+path, map[string]string{"Accept": "text/html", "Cookie": cookie})
 		return bytes.Contains(body, []byte(`id="cg-banner"`))
 	}
-	if asked(base, "/") {
+	asked := func(base, path string) bool { t.Helper(); return askedWith(cookie, base, path) }
+	if asked(base, "/") || askedWith(refused, base, "/") {
 		t.Fatal("asked again straight after choosing")
 	}
 	// Each step is seen by a visitor who has not chosen (seen), then the
@@ -257,9 +259,18 @@ func TestPolicyVersionFollowsTheDeclaration(t *testing.T) {
 		if got := asked(base, "/"); got != tc.want {
 			t.Errorf("%s: asked again %v, want %v", tc.name, got, tc.want)
 		}
+		// A refusal of everything covers what is new too: never nagged.
+		if askedWith(refused, base, "/") {
+			t.Errorf("%s: a visitor who refused everything is asked again", tc.name)
+		}
 		if tc.want { // choose again under the new version
 			cookie = itConsent(t, c, base, url.Values{"action": {"accept_all"}})
 		}
+	}
+	// policy_version asks everyone.
+	base = start(declared + "\ncookie council_poll social\npolicy_version 2026-12")
+	if !asked(base, "/") || !askedWith(refused, base, "/") {
+		t.Error("policy_version changed, yet a visitor is not asked again")
 	}
 }
 

@@ -158,6 +158,11 @@ func fromBits(b uint64) []trackers.Category {
 type Policy struct {
 	// Version goes into the cookie between dots, so it must have none:
 	// a cookie with one would never decode (the derived version is hex).
+	// A version "<base>-<content>" splits what asks everyone again (base:
+	// the site's policy_version, Consent Mode) from what asks only those
+	// who granted something (content: the vendors and cookies declared). A
+	// refusal of everything stands while only the content changes: a new
+	// tracker is refused too, and asking again would only nag.
 	Version      string
 	AcceptMaxAge time.Duration // default 12 months
 	RejectMaxAge time.Duration // default 6 months
@@ -176,9 +181,18 @@ func (p Policy) MaxAgeFor(d Decision) time.Duration {
 // Current reports whether a decoded decision still stands at time now: made
 // under the current policy version and not expired.
 func (p Policy) Current(d Decision, now time.Time) bool {
-	if d.Version != p.Version {
+	if d.Version != p.Version && (len(d.Granted) > 0 || base(d.Version) == "" || base(d.Version) != base(p.Version)) {
 		return false
 	}
 	age := now.Sub(d.Time)
 	return age >= -time.Hour && age < p.MaxAgeFor(d)
+}
+
+// base is a version's part before "-", or "" when it has none.
+func base(version string) string {
+	b, _, ok := strings.Cut(version, "-")
+	if !ok {
+		return ""
+	}
+	return b
 }

@@ -264,6 +264,7 @@ func TestAllowsAndAll(t *testing.T) {
 func TestPolicy(t *testing.T) {
 	const month = 30 * 24 * time.Hour
 	p := Policy{Version: "v2", AcceptMaxAge: 12 * month, RejectMaxAge: 6 * month}
+	split := func(v string) Policy { q := p; q.Version = v; return q }
 	accept := Decision{ID: testID, Granted: []trackers.Category{trackers.Media}, Version: "v2", Time: testTime}
 	reject := Decision{ID: testID, Version: "v2", Time: testTime}
 	for _, tc := range []struct {
@@ -287,6 +288,12 @@ func TestPolicy(t *testing.T) {
 		{"accept age over the cap", Policy{Version: "v2", AcceptMaxAge: 24 * month}, accept, testTime.Add(MaxAge), false},
 		{"accept age over the cap, inside it", Policy{Version: "v2", AcceptMaxAge: 24 * month}, accept, testTime.Add(MaxAge - time.Second), true},
 		{"zero max age never stands", Policy{Version: "v2"}, accept, testTime, false},
+		// Only the declared content changed: a refusal stands, a grant asks again.
+		{"refusal, content changed", split("b1-c2"), Decision{ID: testID, Version: "b1-c1", Time: testTime}, testTime, true},
+		{"grant, content changed", split("b1-c2"), Decision{ID: testID, Granted: []trackers.Category{trackers.Media}, Version: "b1-c1", Time: testTime}, testTime, false},
+		{"refusal, base changed", split("b2-c1"), Decision{ID: testID, Version: "b1-c1", Time: testTime}, testTime, false},
+		{"refusal, unsplit versions", split("v3"), reject, testTime, false},
+		{"refusal, unsplit old version", split("v2-c1"), reject, testTime, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.p.Current(tc.d, tc.now); got != tc.want {
