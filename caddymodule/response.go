@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -122,9 +123,13 @@ func (h *Handler) newRewriter(w *responseWriter, enc string) *rewrite.Rewriter {
 		opts.CookieTableSelector = h.tableSelector
 	}
 	debug := h.logger.Core().Enabled(zap.DebugLevel)
+	var seen []string // the vendors this page was seen to use, each noted once
 	opts.OnNeutralise = func(vd *trackers.Vendor) {
 		metrics.neutralised.WithLabelValues(vd.ID).Inc()
-		h.consentLog.seen.add(cookieseen.Sighting{Kind: cookieseen.Vendor, Name: vd.ID, Source: cookieseen.Page, MaxAge: -1})
+		if !slices.Contains(seen, vd.ID) {
+			seen = append(seen, vd.ID)
+			h.consentLog.seen.add(cookieseen.Sighting{Kind: cookieseen.Vendor, Name: vd.ID, Source: cookieseen.Page, MaxAge: -1})
+		}
 		if debug {
 			w.neutralised = append(w.neutralised, vd.ID)
 		}

@@ -36,10 +36,13 @@ type sightings struct {
 	wake   chan struct{}
 	logger *zap.Logger
 
-	mu    sync.Mutex
-	mine  map[cookieseen.Key]cookieseen.Sighting // what this node saw, for a store that is down
-	kept  []cookieseen.Sighting                  // the reading last written to cache
-	state atomic.Pointer[seenState]
+	mu   sync.Mutex
+	mine map[cookieseen.Key]cookieseen.Sighting // what this node saw, for a store that is down
+	kept []cookieseen.Sighting                  // the reading last written to cache
+
+	dropped int64     // Collector.Dropped when last logged (at most every 10 minutes); the loop's own
+	warned  time.Time // when
+	state   atomic.Pointer[seenState]
 }
 
 // seenState is one reading of every sighting. A new reading is a new
@@ -146,6 +149,11 @@ func (s *sightings) write(ctx context.Context) {
 		s.mine[x.Key()] = x
 	}
 	s.mu.Unlock()
+	if n := s.col.Dropped(); n > s.dropped && time.Since(s.warned) > 10*time.Minute {
+		s.dropped, s.warned = n, time.Now()
+		s.logger.Warn("cookie sightings dropped: one source has named more cookies than a node keeps (names invented in banner reports, or a cookie named anew each visit)",
+			zap.Int("per_source", seenPerSource), zap.Int64("dropped", n))
+	}
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := s.store.Observe(wctx, batch); err != nil {

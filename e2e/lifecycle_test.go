@@ -96,7 +96,7 @@ func TestRule15ChoiceExpires(t *testing.T) {
 	}
 }
 
-var consentValueRE = regexp.MustCompile(`^1\.[a-z2-7]{26}\.[0-9a-f]{1,2}\.[0-9a-f]{10}\.[0-9]{10}\.[A-Za-z0-9_-]{22}$`)
+var consentValueRE = regexp.MustCompile(`^1\.[a-z2-7]{26}\.[0-9a-f]{1,2}\.[0-9a-f]{6}-[0-9a-f]{10}\.[0-9]{10}\.[A-Za-z0-9_-]{22}$`)
 
 // TestRule16MinimalCookie: the consent cookie is host-only, Path=/,
 // SameSite=Lax, HttpOnly, of the documented format, and the banner stores
