@@ -9,14 +9,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 
 	"github.com/spf13/cobra"
 
 	"github.com/consentgate/consentgate/consentlog"
 	"github.com/consentgate/consentgate/cookieseen"
-	"github.com/consentgate/consentgate/cookietable"
 	"github.com/consentgate/consentgate/trackers"
 )
 
@@ -130,33 +128,19 @@ func printCookies(ctx context.Context, w, notes io.Writer, st consentlog.Store, 
 	return err
 }
 
-// sourceWords says where a name was seen, as the web team reads it.
-var sourceWords = map[cookieseen.Source]string{
-	cookieseen.Upstream: "set by the site's responses",
-	cookieseen.Banner:   "reported by visitors' browsers",
-	cookieseen.Page:     "found in the site's pages",
-}
-
 // writeFinding writes one undeclared name in full.
 func writeFinding(b *strings.Builder, f cookieseen.Finding) {
 	where := make([]string, len(f.Sources))
 	for i, s := range f.Sources {
-		where[i] = sourceWords[s]
-		if where[i] == "" {
-			where[i] = string(s)
-		}
+		where[i] = s.Words()
 	}
-	kind := "cookie"
-	if f.Kind == cookieseen.Storage {
-		kind = "local storage key"
-	}
-	fmt.Fprintf(b, "%s (%s)\n", printable(f.Name), kind)
+	fmt.Fprintf(b, "%s (%s)\n", printable(f.Name), f.Kind.Words())
 	field := func(label, v string) { fmt.Fprintf(b, "  %-11s %s\n", label+":", printable(v)) }
 	field("Seen", strings.Join(where, "; "))
 	field("First seen", f.First.UTC().Format(cookieseen.ISOTime))
 	field("Last seen", f.Last.UTC().Format(cookieseen.ISOTime))
 	field("Hits", strconv.FormatInt(f.Hits, 10))
-	field("Lifetime", lifetime(f.MaxAge))
+	field("Lifetime", cookieseen.Lifetime(f.MaxAge))
 	if k := f.Suggestion; k != nil {
 		category := k.Category
 		if category == "" {
@@ -172,14 +156,6 @@ func writeFinding(b *strings.Builder, f cookieseen.Finding) {
 		b.WriteString("    " + printable(strings.TrimSuffix(l, "\n")) + "\n")
 	}
 	b.WriteString("\n")
-}
-
-// lifetime words an upstream Max-Age (-1: none was seen).
-func lifetime(maxAge int64) string {
-	if maxAge < 0 {
-		return "not known (no Set-Cookie from the site gave it)"
-	}
-	return cookietable.Lasting(time.Duration(maxAge) * time.Second).Words("en")
 }
 
 // printable escapes what a terminal would act on: names come from visitors'

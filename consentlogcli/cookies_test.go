@@ -72,7 +72,7 @@ func TestCLICookies(t *testing.T) {
 		"  Suggested:  nothing: no known cookie has this name\n",
 		"    cookie council_ab_test CATEGORY {\n",
 		`evil\x1b[2Jname (cookie)`,
-		"  Lifetime:   not known (no Set-Cookie from the site gave it)\n",
+		"  Lifetime:   not known\n",
 		"Declared: cookie_consent\nFrom the catalogue: _ga (Google Analytics)\n",
 	)
 	if !strings.HasSuffix(out, "\n4 undeclared, 1 declared, 1 from the catalogue\n") {

@@ -64,7 +64,7 @@ type Known struct {
 	Name      string
 	Prefix    bool
 	Provider  string
-	Category  string // one of the trackers categories, "necessary" included
+	Category  string // one of the trackers categories or "necessary"; "" when unknown (the web team chooses)
 	Purpose   string
 	Retention string // as the database words it, e.g. "2 years", "session"
 }

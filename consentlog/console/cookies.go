@@ -4,12 +4,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/consentgate/consentgate/cookieseen"
-	"github.com/consentgate/consentgate/cookietable"
 )
 
 // The "Cookies found" page shows the web team what the site was seen to
@@ -28,26 +26,13 @@ type findingRow struct {
 	KindLabel, Seen, FirstSeen, LastSeen, Lifetime, Suggested, Explained string
 }
 
-// sourceLabels say where a name was seen, in plain words.
-var sourceLabels = map[cookieseen.Source]string{
-	cookieseen.Upstream: "set by the site's responses",
-	cookieseen.Banner:   "reported by visitors' browsers",
-	cookieseen.Page:     "found in the site's pages",
-}
-
-var kindLabels = map[cookieseen.Kind]string{
-	cookieseen.Cookie:  "cookie",
-	cookieseen.Storage: "local storage key",
-	cookieseen.Vendor:  "vendor",
-}
-
 func newFindingRow(f cookieseen.Finding) findingRow {
 	seen := make([]string, len(f.Sources))
 	for i, s := range f.Sources {
-		seen[i] = plainLabel(sourceLabels, s)
+		seen[i] = s.Words()
 	}
-	row := findingRow{Finding: f, KindLabel: plainLabel(kindLabels, f.Kind), Seen: strings.Join(seen, "; "),
-		FirstSeen: f.First.UTC().Format(isoTime), LastSeen: f.Last.UTC().Format(isoTime), Lifetime: lifetime(f.MaxAge)}
+	row := findingRow{Finding: f, KindLabel: f.Kind.Words(), Seen: strings.Join(seen, "; "),
+		FirstSeen: f.First.UTC().Format(isoTime), LastSeen: f.Last.UTC().Format(isoTime), Lifetime: cookieseen.Lifetime(f.MaxAge)}
 	switch {
 	case f.Status == cookieseen.StatusDeclared:
 		row.Explained = "declared by the site"
@@ -64,14 +49,6 @@ func newFindingRow(f cookieseen.Finding) findingRow {
 		row.Suggested = "Nothing known has this name."
 	}
 	return row
-}
-
-// lifetime words an upstream Max-Age (-1: none was seen).
-func lifetime(maxAge int64) string {
-	if maxAge < 0 {
-		return "not known"
-	}
-	return cookietable.Lasting(time.Duration(maxAge) * time.Second).Words("en")
 }
 
 // findings audits action and runs the Findings hook; false means the
