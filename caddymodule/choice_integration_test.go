@@ -5,6 +5,7 @@ package caddymodule_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -25,8 +26,8 @@ func TestChoiceEndpoint(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("status %d, want 303", resp.StatusCode)
 		}
-		if loc := resp.Header.Get("Location"); loc != "/services/bins.html?x=1" {
-			t.Errorf("Location %q, want /services/bins.html?x=1", loc)
+		if loc := resp.Header.Get("Location"); loc != "/services/bins.html?x=1#cg-saved" {
+			t.Errorf("Location %q, want /services/bins.html?x=1#cg-saved (its message of what was saved)", loc)
 		}
 		var lines []string
 		for _, l := range resp.Header.Values("Set-Cookie") {
@@ -54,13 +55,14 @@ func TestChoiceEndpoint(t *testing.T) {
 
 	t.Run("return-to", func(t *testing.T) {
 		for _, tc := range []struct{ in, want string }{
-			{"/services/bins.html?x=1", "/services/bins.html?x=1"},
-			{"/cy/", "/cy/"},
-			{"//evil.example/", "/"},
-			{"https://evil.example/", "/"},
-			{`/\evil.example/`, "/"},
-			{"javascript:alert(1)", "/"},
-			{"", "/"},
+			{"/services/bins.html?x=1", "/services/bins.html?x=1#cg-saved"},
+			{"/cy/", "/cy/#cg-saved"},
+			{"/faq#bins", "/faq#cg-saved"},
+			{"//evil.example/", "/#cg-saved"},
+			{"https://evil.example/", "/#cg-saved"},
+			{`/\evil.example/`, "/#cg-saved"},
+			{"javascript:alert(1)", "/#cg-saved"},
+			{"", "/#cg-saved"},
 		} {
 			resp, _ := itPostChoice(t, c, base, url.Values{"action": {"reject_all"}, "return_to": {tc.in}}, origin)
 			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != tc.want {
@@ -85,7 +87,7 @@ func TestChoiceEndpoint(t *testing.T) {
 			{"body-over-8KB", http.MethodPost, big, origin, http.StatusBadRequest},
 			{"unknown-category", http.MethodPost, url.Values{"action": {"save"}, "category": {"analytics", "telemetry"}}, origin, http.StatusBadRequest},
 			{"unknown-action", http.MethodPost, url.Values{"action": {"maybe"}}, origin, http.StatusBadRequest},
-			{"get", http.MethodGet, nil, origin, http.StatusMethodNotAllowed},
+			{"put", http.MethodPut, nil, origin, http.StatusMethodNotAllowed},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				h := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
@@ -103,8 +105,8 @@ func TestChoiceEndpoint(t *testing.T) {
 				if sc := resp.Header.Values("Set-Cookie"); len(sc) > 0 {
 					t.Errorf("refused choice still set cookies: %q", sc)
 				}
-				if tc.want == http.StatusMethodNotAllowed && resp.Header.Get("Allow") != http.MethodPost {
-					t.Errorf("Allow %q, want POST", resp.Header.Get("Allow"))
+				if tc.want == http.StatusMethodNotAllowed && resp.Header.Get("Allow") != "GET, HEAD, POST" {
+					t.Errorf("Allow %q, want GET, HEAD, POST", resp.Header.Get("Allow"))
 				}
 			})
 		}
@@ -211,5 +213,37 @@ func TestForgedConsentCookieCountsAsNoChoice(t *testing.T) {
 				t.Errorf("forged cookie let trackers load: %q", live)
 			}
 		})
+	}
+}
+
+// The banner script asks what the visitor has chosen (the cookie is
+// HttpOnly), as a page comes back from the back/forward cache.
+func TestCurrentChoice(t *testing.T) {
+	base := testcaddy.Start(t, itFileServer(t, ""))
+	c := itClient(t)
+	get := func(cookie string) map[string]any {
+		t.Helper()
+		hdr := map[string]string{"Accept": "application/json"}
+		if cookie != "" {
+			hdr["Cookie"] = cookie
+		}
+		resp, body := itGet(t, c, base+"/_consent/choice", hdr)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" ||
+			!strings.Contains(resp.Header.Get("Cache-Control"), "no-store") || len(resp.Header.Values("Set-Cookie")) > 0 {
+			t.Fatalf("status %d, headers %v", resp.StatusCode, resp.Header)
+		}
+		var got map[string]any
+		if err := json.Unmarshal(body, &got); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := get(""); got["decided"] != false || got["id"] != "" || len(got["granted"].([]any)) != 0 {
+		t.Errorf("no choice: %v", got)
+	}
+	cookie := itConsent(t, c, base, url.Values{"action": {"save"}, "category": {"media"}})
+	got := get(cookie)
+	if got["decided"] != true || got["id"] != strings.Split(cookie, ".")[1] || fmt.Sprint(got["granted"]) != "[media]" || got["version"] == "" {
+		t.Errorf("after choosing media: %v", got)
 	}
 }

@@ -44,11 +44,13 @@ func (h *Handler) serveEndpoint(w http.ResponseWriter, r *http.Request) error {
 	return caddyhttp.Error(http.StatusNotFound, fmt.Errorf("cookie_consent: no endpoint %q", name))
 }
 
-// choiceResponse is the JSON answer to a choice posted by the banner script.
+// choiceResponse is the JSON answer to a choice posted by the banner
+// script, and to its GET of the current choice.
 type choiceResponse struct {
 	ID      string   `json:"id"`
 	Granted []string `json:"granted"`
 	Version string   `json:"version"`
+	Decided bool     `json:"decided"`
 }
 
 // serveChoice records a visitor's choice: it checks the request came from
@@ -56,8 +58,12 @@ type choiceResponse struct {
 // answers JSON to the banner script or 303 to a plain form.
 func (h *Handler) serveChoice(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		return h.serveCurrentChoice(w, r)
+	case http.MethodPost:
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST")
 		return caddyhttp.Error(http.StatusMethodNotAllowed, fmt.Errorf("cookie_consent: choice: method %s", r.Method))
 	}
 	if err := sameOrigin(r); err != nil {
@@ -78,10 +84,31 @@ func (h *Handler) serveChoice(w http.ResponseWriter, r *http.Request) error {
 	d := h.recordChoice(w, r, prev, c).Decision
 	if js {
 		w.Header().Set("Content-Type", "application/json")
-		return json.NewEncoder(w).Encode(choiceResponse{ID: d.ID, Granted: categoryStrings(d.Granted), Version: d.Version})
+		return json.NewEncoder(w).Encode(choiceResponse{ID: d.ID, Granted: categoryStrings(d.Granted), Version: d.Version, Decided: true})
 	}
-	http.Redirect(w, r, returnTo, http.StatusSeeOther)
+	// The page says what was saved in its #cg-saved message, which CSS
+	// shows when it is the target: without JavaScript too. (SafeReturn
+	// has dropped any fragment of the page's own.)
+	http.Redirect(w, r, returnTo+"#cg-saved", http.StatusSeeOther)
 	return nil
+}
+
+// serveCurrentChoice answers the banner script's question "what has this
+// visitor chosen?", which it cannot read from the HttpOnly cookie: asked
+// when a page comes back from the back/forward cache, which may predate a
+// choice made on another page. The same origin reads it; others cannot.
+func (h *Handler) serveCurrentChoice(w http.ResponseWriter, r *http.Request) error {
+	v := h.visitorOf(r)
+	resp := choiceResponse{Granted: []string{}, Version: h.consentPolicy().Version, Decided: v.Decided}
+	if v.Decided {
+		resp.ID, resp.Granted = v.Decision.ID, categoryStrings(v.Decision.Granted)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	return json.NewEncoder(w).Encode(resp)
 }
 
 // sameOrigin rejects cross-site posts: a forged choice must not change a

@@ -240,7 +240,10 @@ func (e *env) location() string {
 	if h.CurrentIndex < 0 || int(h.CurrentIndex) >= len(h.Entries) {
 		e.t.Fatalf("no current navigation entry: %+v", h)
 	}
-	return strings.TrimPrefix(h.Entries[h.CurrentIndex].URL, e.base)
+	// The fragment is left out: a choice posted without JavaScript returns
+	// to #cg-saved, its message, and the tests ask which page it was.
+	u, _, _ := strings.Cut(h.Entries[h.CurrentIndex].URL, "#")
+	return strings.TrimPrefix(u, e.base)
 }
 
 // cookies returns every cookie in the browser profile, for every site.
