@@ -24,7 +24,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 // UnmarshalCaddyfile sets up the handler from Caddyfile tokens:
 //
 //	cookie_consent [<matcher>] {
-//		site_name <name>
+//		site_name <name> [<Welsh name>]
 //		secret <key>
 //		policy_version <version>
 //		rule <host[/path]> <category|necessary>
@@ -61,15 +61,22 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	}
 	for d.NextBlock(0) {
 		switch d.Val() {
-		case "site_name", "secret", "policy_version", "cookie_table_path", "cookie_table_selector":
+		case "site_name":
+			args := d.RemainingArgs()
+			if len(args) < 1 || len(args) > 2 {
+				return d.ArgErr()
+			}
+			h.SiteName = args[0]
+			if len(args) == 2 {
+				h.SiteNameCy = args[1]
+			}
+		case "secret", "policy_version", "cookie_table_path", "cookie_table_selector":
 			name := d.Val()
 			var v string
 			if !d.Args(&v) || d.NextArg() {
 				return d.ArgErr()
 			}
 			switch name {
-			case "site_name":
-				h.SiteName = v
 			case "secret":
 				h.Secret = v
 			case "policy_version":

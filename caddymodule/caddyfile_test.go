@@ -19,6 +19,9 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 	}{
 		{"", Handler{}},
 		{"site_name \"Anytown Council\"", Handler{SiteName: "Anytown Council"}},
+		{"site_name \"Llanwern County Council\" \"Cyngor Sir Llanwern\"", Handler{SiteName: "Llanwern County Council", SiteNameCy: "Cyngor Sir Llanwern"}},
+		{"cookie_table_selector \"#cookies, .cookie-table\"", Handler{CookieTableSelector: "#cookies, .cookie-table"}},
+		{"cookie_report off", Handler{CookieReport: new(float64)}},
 		{"secret {env.CONSENT_SECRET}", Handler{Secret: "{env.CONSENT_SECRET}"}},
 		{"policy_version 2026-03", Handler{PolicyVersion: "2026-03"}},
 		{"cookie_table_path /cookies", Handler{CookieTablePath: "/cookies"}},
@@ -65,7 +68,9 @@ func TestUnmarshalCaddyfileErrors(t *testing.T) {
 	for _, tc := range []struct{ block, want string }{
 		{"cookie_consent extra", "wrong argument count"},
 		{"cookie_consent {\nsite_name\n}", "wrong argument count"},
-		{"cookie_consent {\nsite_name a b\n}", "wrong argument count"},
+		{"cookie_consent {\nsite_name a b c\n}", "wrong argument count"},
+		{"cookie_consent {\ncookie_report 2\n}", "cookie_report"},
+		{"cookie_consent {\ncookie_report\n}", "wrong argument count"},
 		{"cookie_consent {\nsecret\n}", "wrong argument count"},
 		{"cookie_consent {\npolicy_version\n}", "wrong argument count"},
 		{"cookie_consent {\ncookie_table_path\n}", "wrong argument count"},

@@ -2,9 +2,11 @@ package caddymodule
 
 import (
 	"net/http"
+	"strings"
 
 	"go.uber.org/zap"
 
+	"github.com/consentgate/consentgate/banner"
 	"github.com/consentgate/consentgate/consent"
 	"github.com/consentgate/consentgate/cookiepolicy"
 	"github.com/consentgate/consentgate/cookietable"
@@ -58,7 +60,7 @@ func (h *Handler) cookieTableFill(v consent.Visitor, lang, returnTo string) []by
 // returning to returnTo.
 func (h *Handler) cookieTable(v consent.Visitor, lang, returnTo string) cookietable.Page {
 	d := h.declaration()
-	rows := h.cookies.Table(cookiepolicy.TableInput{Site: h.SiteName, Consent: h.policy, Details: h.cookieDetails(),
+	rows := h.cookies.Table(cookiepolicy.TableInput{Site: h.siteName(lang), Consent: h.policy, Details: h.cookieDetails(),
 		Seen: d.listed, Undescribed: d.undescribed})
 	t := h.texts[lang]
 	cats := map[string]cookietable.CategoryText{}
@@ -69,19 +71,27 @@ func (h *Handler) cookieTable(v consent.Visitor, lang, returnTo string) cookieta
 		v.Decision = consent.Decision{} // as the banner does: an expired choice's ID is not shown
 	}
 	return cookietable.Page{
-		Lang: lang, Site: h.SiteName, Prefix: Prefix, Rows: rows, ReturnTo: returnTo,
+		Lang: lang, Site: h.siteName(lang), SiteSoft: h.siteNameAfter(lang), Prefix: Prefix, Rows: rows, ReturnTo: returnTo,
 		Text: h.Text[lang], Category: cats, IDLabel: t.ConsentID, NoChoice: t.NoChoice,
 		ConsentID: v.Decision.ID, Decided: v.Decided, Granted: v.Decision.Granted, Changed: h.tableChanged(),
 	}
 }
 
 // bannerText is the site's text overrides for locale without those of the
-// cookie table's own wording (cookietable.Wording), which the table applies.
-func bannerText(locale string, overrides map[string]string) map[string]string {
-	out := make(map[string]string, len(overrides))
+// cookie table's own wording (cookietable.Wording), which the table
+// applies. A Welsh title gets the site's Welsh name mutated after "ar",
+// unless the site words the title itself.
+func (h *Handler) bannerText(locale string) map[string]string {
+	overrides := h.Text[locale]
+	out := make(map[string]string, len(overrides)+1)
 	for k, v := range overrides {
 		if _, table := cookietable.Wording[locale][k]; !table {
 			out[k] = v
+		}
+	}
+	if _, own := out["title"]; !own && h.siteNameAfter(locale) != h.siteName(locale) {
+		if t, err := banner.LoadText(locale, nil); err == nil {
+			out["title"] = strings.ReplaceAll(t.Title, "{site}", h.siteNameAfter(locale))
 		}
 	}
 	return out

@@ -16,7 +16,7 @@ func TestTableTextOverrides(t *testing.T) {
 		if err := h.Validate(); err != nil {
 			t.Errorf("%s: a table override is refused: %v", lang, err)
 		}
-		if got := bannerText(lang, ov); len(got) != 1 || got["acceptAll"] != "y" {
+		if got := h.bannerText(lang); len(got) != 1 || got["acceptAll"] != "y" {
 			t.Errorf("%s: the banner gets %v, want only acceptAll", lang, got)
 		}
 		h.Text[lang]["noSuchKey"] = "z"

@@ -91,3 +91,28 @@ func TestLegacyWindows1252PageKeepsItsBytes(t *testing.T) {
 	}
 	itAssertOnlyHandlerEdits(t, orig, body)
 }
+
+// Welsh pages give the council's Welsh name, mutated as Welsh mutates it
+// after "ar" and "i"; the English pages keep the English name.
+func TestWelshSiteName(t *testing.T) {
+	base := testcaddy.Start(t, itFileServer(t, `site_name "Llanwern County Council" "Cyngor Sir Llanwern"`))
+	c := itClient(t)
+	_, cy := itGet(t, c, base+"/cy/index.html", map[string]string{"Accept": "text/html"})
+	_, en := itGet(t, c, base+"/index.html", map[string]string{"Accept": "text/html"})
+	_, table := itGet(t, c, base+"/_consent/cookies?lang=cy", nil)
+	for _, tc := range []struct {
+		name string
+		body []byte
+		want string
+	}{
+		{"Welsh banner", cy, "Cwcis ar Gyngor Sir Llanwern"},
+		{"English banner", en, "Cookies on Llanwern County Council"},
+		{"Welsh table title", table, "Cwcis a ddefnyddir ar Gyngor Sir Llanwern"},
+		{"Welsh table back link", table, "Yn ôl i Gyngor Sir Llanwern"},
+		{"Welsh table provider", table, "<td data-label=\"Darparwr\">Cyngor Sir Llanwern</td>"},
+	} {
+		if !bytes.Contains(tc.body, []byte(tc.want)) {
+			t.Errorf("%s lacks %q", tc.name, tc.want)
+		}
+	}
+}

@@ -28,6 +28,7 @@ import (
 	_ "github.com/consentgate/consentgate/consentlogcli" // caddy consent-log, beside the handler that keeps the log
 	"github.com/consentgate/consentgate/cookiepolicy"
 	"github.com/consentgate/consentgate/cookietable"
+	"github.com/consentgate/consentgate/internal/cy"
 	"github.com/consentgate/consentgate/rewrite"
 	"github.com/consentgate/consentgate/trackers"
 )
@@ -43,8 +44,11 @@ const Prefix = "/_consent"
 // elements in HTML responses until the visitor consents, removes tracker
 // Set-Cookie headers, injects the banner and records choices.
 type Handler struct {
-	// SiteName is shown in the banner title ("Cookies on <site_name>").
-	SiteName string `json:"site_name,omitempty"`
+	// SiteName is shown in the banner title ("Cookies on <site_name>"),
+	// and SiteNameCy on Welsh pages ("Cwcis ar Gyngor Sir Llanwern"; default
+	// SiteName).
+	SiteName   string `json:"site_name,omitempty"`
+	SiteNameCy string `json:"site_name_cy,omitempty"`
 	// Secret signs the consent cookie (at least 16 bytes; placeholders such
 	// as {env.CONSENT_SECRET} are expanded). Nodes serving one site must share
 	// it. When empty, a random key is kept in Caddy's data directory.
@@ -123,6 +127,7 @@ type Handler struct {
 	policy        consent.Policy // without its Version: see consentPolicy
 	decls         *declarations
 	tableSelector rewrite.Selector
+	welshName     bool // SiteNameCy was configured, so Welsh grammar applies to it
 	texts         map[string]*banner.Text
 	providers     map[trackers.Category][]string
 	rendered      *banner.Cache
@@ -208,7 +213,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	h.texts = map[string]*banner.Text{}
 	for _, loc := range banner.Locales {
-		t, err := banner.LoadText(loc, bannerText(loc, h.Text[loc]))
+		t, err := banner.LoadText(loc, h.bannerText(loc))
 		if err != nil {
 			return fmt.Errorf("cookie_consent: text: %w", err)
 		}
@@ -267,10 +272,35 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	return nil
 }
 
+// siteName is the site's name in locale.
+func (h *Handler) siteName(locale string) string {
+	if locale == "cy" {
+		return h.SiteNameCy
+	}
+	return h.SiteName
+}
+
+// siteNameAfter is the name as it reads after "ar" or "i" ("Cwcis ar
+// Gyngor Sir Llanwern"): softly mutated, when it is a Welsh name the config
+// gave. An English name on a Welsh page is left as it is.
+func (h *Handler) siteNameAfter(locale string) string {
+	if locale == "cy" && h.welshName {
+		return cy.Soft(h.SiteNameCy)
+	}
+	return h.siteName(locale)
+}
+
 // setDefaults fills in what the config leaves out.
 func (h *Handler) setDefaults() {
 	if h.SiteName == "" {
 		h.SiteName = "this website"
+		if h.SiteNameCy == "" {
+			h.SiteNameCy = "y wefan hon"
+		}
+	}
+	h.welshName = h.SiteNameCy != ""
+	if h.SiteNameCy == "" {
+		h.SiteNameCy = h.SiteName
 	}
 	if h.CookieTablePath == "" {
 		h.CookieTablePath = Prefix + "/cookies"
@@ -370,7 +400,7 @@ func (h *Handler) Validate() error {
 		if !slices.Contains(banner.Locales, loc) {
 			return fmt.Errorf("cookie_consent: text: unknown locale %q (want one of %v)", loc, banner.Locales)
 		}
-		if _, err := banner.LoadText(loc, bannerText(loc, h.Text[loc])); err != nil {
+		if _, err := banner.LoadText(loc, h.bannerText(loc)); err != nil {
 			return fmt.Errorf("cookie_consent: text: %w", err)
 		}
 	}

@@ -36,7 +36,7 @@ func (h *Handler) locale(path, pageLang string) string {
 func (h *Handler) page(v consent.Visitor, locale, returnTo string) banner.Page {
 	t := h.texts[locale]
 	p := banner.Page{
-		Locale: locale, Text: t, Site: h.SiteName, Prefix: Prefix,
+		Locale: locale, Text: t, Site: h.siteName(locale), Prefix: Prefix,
 		CookieTable: h.CookieTablePath, ReturnTo: returnTo,
 		Decided: v.Decided, ConsentID: v.Decision.ID, GPC: v.GPC, Report: h.reportShare(),
 	}

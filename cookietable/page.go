@@ -48,8 +48,8 @@ var Wording = map[string]map[string]string{
 		"tableUndescribedDesc": "{site} sets these cookies, but has not yet said what they are for. They are listed so that this table shows everything the website really sets.",
 	},
 	"cy": {
-		"tableTitle":           "Cwcis a ddefnyddir ar {site}",
-		"tableBack":            "Yn ôl i {site}",
+		"tableTitle":           "Cwcis a ddefnyddir ar {site_soft}",
+		"tableBack":            "Yn ôl i {site_soft}",
 		"tableIntro":           "Dyma bob cwci a storfa debyg o wybodaeth y gall {site} eu rhoi ar eich dyfais, wedi'u grwpio yn ôl eu diben. Dim ond os byddwch yn cytuno iddynt y caiff cwcis dewisol eu gosod.",
 		"tableThirdParty":      "Caiff cwcis trydydd parti eu gosod gan wefan sefydliad arall, fel YouTube. Ni allwn eu dileu ar eich rhan: gallwch eu dileu yng ngosodiadau eich porwr.",
 		"tableChanged":         "Newidiwyd y tabl hwn ddiwethaf ar {date}.",
@@ -80,8 +80,11 @@ type CategoryText struct{ Name, Desc string }
 
 // Page is what one rendering of the table needs to know.
 type Page struct {
-	Lang      string // "en" or "cy"; anything else is English
-	Site      string // the site's name as visitors know it
+	Lang string // "en" or "cy"; anything else is English
+	Site string // the site's name as visitors know it
+	// SiteSoft is the name as it reads after "ar" or "i" in Welsh, softly
+	// mutated ("Gyngor Sir Llanwern"); default Site.
+	SiteSoft  string
 	Home      string // where "Back to <site>" goes (default "/")
 	Prefix    string // the consent endpoints' path prefix, e.g. "/_consent"
 	Rows      []Row
@@ -132,7 +135,8 @@ type cell struct {
 	Name, Storage, AnyName, Provider, Purpose, Why, Content, Expiry, Party string
 }
 
-// words is Wording[lang] with the site's overrides, and {site} filled in.
+// words is Wording[lang] with the site's overrides, and {site} (and
+// {site_soft}, the name after a Welsh preposition) filled in.
 func (p Page) words() map[string]string {
 	lang := p.lang()
 	w := map[string]string{}
@@ -140,7 +144,11 @@ func (p Page) words() map[string]string {
 		if o, ok := p.Text[k]; ok {
 			v = o
 		}
-		w[k] = strings.ReplaceAll(v, "{site}", p.Site)
+		soft := p.SiteSoft
+		if soft == "" {
+			soft = p.Site
+		}
+		w[k] = strings.NewReplacer("{site}", p.Site, "{site_soft}", soft).Replace(v)
 	}
 	return w
 }
