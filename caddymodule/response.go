@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -121,6 +122,7 @@ func (h *Handler) newRewriter(w *responseWriter, enc string) *rewrite.Rewriter {
 	if w.kind != kindSVG {
 		opts.CookieTable = func(rp rewrite.Page) []byte { return h.cookieTableFill(v, h.locale(r.URL.Path, rp.Lang), returnTo) }
 		opts.CookieTableSelector = h.tableSelector
+		opts.SettingsHref = Prefix + "/settings?return_to=" + url.QueryEscape(returnTo)
 	}
 	debug := h.logger.Core().Enabled(zap.DebugLevel)
 	var seen []string // the vendors this page was seen to use, each noted once

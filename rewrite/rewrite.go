@@ -101,6 +101,11 @@ type Options struct {
 	// privacy page whose placeholder the site cannot mark itself
 	// (ParseSelector). The zero Selector is [data-consent-cookie-table].
 	CookieTableSelector Selector
+	// SettingsHref, when set, is the settings page's URL: a link marked
+	// data-consent-open whose href goes nowhere ("#") gets it, so that the
+	// site's own "Cookie settings" link works without JavaScript
+	// (openlink.go).
+	SettingsHref string
 }
 
 // Rewriter is an io.WriteCloser that rewrites the HTML written to it and
@@ -521,7 +526,9 @@ func (r *Rewriter) startTag(name string, raw []byte, selfClosing bool) (notRaw b
 	}
 	switch {
 	case name == "":
-		r.out.Write(raw)
+		if !r.openLink(raw) {
+			r.out.Write(raw)
+		}
 	case name == "script":
 		r.script(raw, selfClosing && (r.opts.XML || foreign))
 	case strings.HasPrefix(name, "amp-"):
