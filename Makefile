@@ -21,6 +21,7 @@ run: $(BIN)
 	@echo "Open http://localhost:8080 (the demo council site)."
 	@echo "Consent log: $(DATA)/caddy/consentgate/consent-log.db"
 	@echo "Read it:     $(BIN) consent-log verify --store $(DATA)/caddy/consentgate/consent-log.db"
+	@echo "Cookies:     $(BIN) consent-log cookies --store $(DATA)/caddy/consentgate/consent-log.db"
 	@if grep -Eq '^[[:space:]]*admin([[:space:]]+[^[:space:]]+[[:space:]]+[^[:space:]]+)?[[:space:]]*$$' Caddyfile.example; then \
 		echo "DPO console: http://localhost:8080/_consent/admin/"; \
 	else \
