@@ -1,0 +1,39 @@
+package rewrite
+
+import (
+	"html"
+	"strings"
+)
+
+// openAttr marks a site's own "Cookie settings" link or button, which the
+// banner script opens the settings layer for.
+const openAttr = "data-consent-open"
+
+// openLink writes a start tag of an element marked data-consent-open whose
+// href goes nowhere ("#", "", "#!", "javascript:…") with Options.SettingsHref
+// instead, so that without JavaScript the link opens the settings page; with
+// JavaScript the banner catches the click as before. It reports whether it
+// wrote raw.
+func (r *Rewriter) openLink(raw []byte) bool {
+	if r.opts.SettingsHref == "" || !containsFold(raw, openAttr) {
+		return false
+	}
+	_, r.attrs = scanTag(raw, r.attrs)
+	if _, ok := get(r.attrs, openAttr); !ok {
+		return false
+	}
+	href, ok := get(r.attrs, "href")
+	if !ok || !href.hasValue || !nowhere(href.value()) {
+		return false
+	}
+	r.out.Write(raw[:href.valueStart])
+	r.out.WriteString(`"` + html.EscapeString(r.opts.SettingsHref) + `"`)
+	r.out.Write(raw[href.valueEnd:])
+	return true
+}
+
+// nowhere reports whether an href leaves the page where it is.
+func nowhere(href string) bool {
+	h := strings.ToLower(strings.TrimSpace(href))
+	return h == "" || h == "#" || h == "#!" || strings.HasPrefix(h, "javascript:")
+}
