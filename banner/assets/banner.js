@@ -326,6 +326,14 @@
     if (t.hasAttribute('data-cg-close')) closeSettings(); else openSettings(t);
   });
 
+  // Enter toggles a switch, as Space does, and never submits its form:
+  // only the buttons record a choice. Implicit submission is keypress's
+  // default action.
+  d.addEventListener('keypress', function (e) {
+    var t = e.target;
+    if (e.key === 'Enter' && t.type === 'checkbox' && root.contains(t)) { e.preventDefault(); t.click(); }
+  });
+
   d.addEventListener('keydown', function (e) {
     if (e.key === 'Escape' && panel && !panel.hidden) closeSettings();
   });
