@@ -10,7 +10,7 @@
 //	st := log.Store()                                   // for the console; ErrUnavailable until opened
 //	in := consentlog.FromDecision(decision)              // consent.Decision: ID, categories, version
 //	in.Event, in.Method, in.ConsentMode, in.GPC = ...
-//	in.BannerHash = consentlog.HashBannerText(bannerText)
+//	in.BannerHash = consentlog.HashBannerText(bannerText)  // st.KeepBannerText(ctx, locale, bannerText) keeps the text it names
 //	in.Locale, in.URL, in.RemoteIP, in.UserAgent = locale, r.URL.Path, r.RemoteAddr, r.UserAgent()
 //	rec, err := log.Append(r.Context(), in)              // err only if invalid or the spool is unwritable
 //	...

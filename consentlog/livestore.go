@@ -192,6 +192,22 @@ func (ls *liveStore) KnownCookies(ctx context.Context) ([]cookieseen.Known, erro
 	return s.KnownCookies(ctx)
 }
 
+func (ls *liveStore) KeepBannerText(ctx context.Context, locale, text string) (string, error) {
+	s, err := ls.get()
+	if err != nil {
+		return "", err
+	}
+	return s.KeepBannerText(ctx, locale, text)
+}
+
+func (ls *liveStore) BannerText(ctx context.Context, hash string) (BannerText, bool, error) {
+	s, err := ls.get()
+	if err != nil {
+		return BannerText{}, false, err
+	}
+	return s.BannerText(ctx, hash)
+}
+
 // Close does nothing: the Log owns the store it opened, and the caller
 // owns the one it gave NewLog.
 func (ls *liveStore) Close() error { return nil }

@@ -69,6 +69,14 @@ type Store interface {
 	ImportKnown(ctx context.Context, known []cookieseen.Known) error
 	// KnownCookies lists the imported cookie database, by name.
 	KnownCookies(ctx context.Context) ([]cookieseen.Known, error)
+
+	// KeepBannerText stores the banner text a hash names
+	// (HashBannerText(text)), once: a hash already kept keeps its first
+	// time. It returns that hash.
+	KeepBannerText(ctx context.Context, locale, text string) (hash string, err error)
+	// BannerText returns the text kept under hash, its locale and when it
+	// was first kept; ok is false when none is.
+	BannerText(ctx context.Context, hash string) (t BannerText, ok bool, err error)
 	Close() error
 }
 
@@ -229,6 +237,17 @@ CREATE TABLE known_cookies (
 	purpose TEXT NOT NULL,
 	retention TEXT NOT NULL,
 	PRIMARY KEY (name, prefix)
+);
+`,
+}, {
+	// Version 4: every version of the banner's text, by the hash records
+	// carry in banner_hash; see KeepBannerText.
+	sql: `
+CREATE TABLE banner_texts (
+	hash TEXT PRIMARY KEY,
+	locale TEXT NOT NULL,
+	text TEXT NOT NULL,
+	first_kept TEXT NOT NULL
 );
 `,
 }}
