@@ -2,8 +2,12 @@ package consentlog
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -67,4 +71,84 @@ func (s *store) BannerText(ctx context.Context, hash string) (BannerText, bool, 
 		return BannerText{}, false, fmt.Errorf("consentlog: banner text %s: %w", hash, err)
 	}
 	return t, true, nil
+}
+
+// BannerString is one string of a kept banner text: Key is its JSON path,
+// nested keys joined by dots ("categories.analytics.name").
+type BannerString struct{ Key, Value string }
+
+// maxBannerDepth bounds the nesting Strings follows: a banner's text is an
+// object of strings with categories one level down.
+const maxBannerDepth = 16
+
+// Strings lists the strings of a text that is a JSON object, as the Caddy
+// module keeps it, in the order they appear; ok is false for any other
+// text (or an object with no strings), which is then best shown as it is.
+func (t BannerText) Strings() (strs []BannerString, ok bool) {
+	dec := json.NewDecoder(strings.NewReader(t.Text))
+	dec.UseNumber()
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, false
+	}
+	if err := bannerObject(dec, "", 1, &strs); err != nil {
+		return nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF || len(strs) == 0 {
+		return nil, false
+	}
+	return strs, true
+}
+
+// bannerObject reads the members of an object whose '{' was read.
+func bannerObject(dec *json.Decoder, prefix string, depth int, out *[]BannerString) error {
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if err := bannerValue(dec, dotted(prefix, tok.(string)), depth, out); err != nil {
+			return err
+		}
+	}
+	_, err := dec.Token() // '}'
+	return err
+}
+
+func bannerValue(dec *json.Decoder, key string, depth int, out *[]BannerString) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch v := tok.(type) {
+	case json.Delim:
+		if depth == maxBannerDepth {
+			return errors.New("nested too deeply")
+		}
+		if v == '{' {
+			return bannerObject(dec, key, depth+1, out)
+		}
+		for i := 0; dec.More(); i++ {
+			if err := bannerValue(dec, dotted(key, strconv.Itoa(i)), depth+1, out); err != nil {
+				return err
+			}
+		}
+		_, err = dec.Token() // ']'
+		return err
+	case string:
+		*out = append(*out, BannerString{key, v})
+	case json.Number:
+		*out = append(*out, BannerString{key, v.String()})
+	case bool:
+		*out = append(*out, BannerString{key, strconv.FormatBool(v)})
+	case nil:
+		*out = append(*out, BannerString{key, ""})
+	}
+	return nil
+}
+
+func dotted(prefix, key string) string {
+	if prefix == "" {
+		return key
+	}
+	return prefix + "." + key
 }

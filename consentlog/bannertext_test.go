@@ -146,3 +146,26 @@ func TestMigrationAddsBannerTexts(t *testing.T) {
 		})
 	}
 }
+
+func TestBannerTextStrings(t *testing.T) {
+	text := `{"title":"Cookies","categories":{"analytics":{"name":"Analytics","desc":"Counts visits"}},"n":2,"on":true,"none":null,"list":["a",{"b":"c"}],"intro":"<script>x</script>"}`
+	got, ok := BannerText{Text: text}.Strings()
+	want := []BannerString{
+		{"title", "Cookies"}, {"categories.analytics.name", "Analytics"}, {"categories.analytics.desc", "Counts visits"},
+		{"n", "2"}, {"on", "true"}, {"none", ""}, {"list.0", "a"}, {"list.1.b", "c"}, {"intro", "<script>x</script>"},
+	}
+	if !ok || !slices.Equal(got, want) {
+		t.Fatalf("Strings\n got %v %v\nwant %v", got, ok, want)
+	}
+	for _, text := range []string{
+		"plain words", `["a"]`, `"a"`, `{}`, `{"a":"b"}{"c":"d"}`, `{"a":`, `{"a":"b"`,
+		strings.Repeat(`{"a":`, 17) + `"x"` + strings.Repeat("}", 17),
+	} {
+		if got, ok := (BannerText{Text: text}).Strings(); ok {
+			t.Errorf("%.40q: listed as %v", text, got)
+		}
+	}
+	if _, ok := (BannerText{Text: strings.Repeat(`{"a":`, 16) + `"x"` + strings.Repeat("}", 16)}).Strings(); !ok {
+		t.Error("16 levels of nesting not listed")
+	}
+}
