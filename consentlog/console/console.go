@@ -1,9 +1,10 @@
 // Package console is the DPO's web console over a consentlog.Store: search
 // by consent ID and date range, one consent ID's full history (subject
-// access), CSV and JSON export, statistics drawn as server-side SVG charts,
-// chain verification, erasure of one consent ID and the audit log of all
-// of these (requirements rules 26–28); and, for the web team, the cookies
-// the site was seen to use that its declaration does not cover.
+// access) with the banner text each visitor was shown, CSV and JSON
+// export, statistics drawn as server-side SVG charts, chain verification,
+// erasure of one consent ID and the audit log of all of these
+// (requirements rules 26–28); and, for the web team, the cookies the site
+// was seen to use that its declaration does not cover.
 //
 // It is a plain http.Handler that knows nothing of Caddy. It does not
 // authenticate: the caller puts it behind authentication and tells it who
@@ -140,6 +141,7 @@ func (h *handler) routes() *http.ServeMux {
 		{http.MethodGet, "/erase", h.confirmErase},
 		{http.MethodPost, "/erase", h.erase},
 		{http.MethodGet, "/audit", h.auditLog},
+		{http.MethodGet, "/banner-text", h.bannerText},
 		{http.MethodGet, "/console.css", serveStylesheet},
 	}
 	if h.finds != nil {

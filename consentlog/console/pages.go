@@ -22,7 +22,7 @@ import (
 // pages are parsed once: each page's "content" plus the shared layout.
 var pages = func() map[string]*template.Template {
 	m := map[string]*template.Template{}
-	for _, name := range []string{"search", "history", "stats", "verify", "confirm", "erased", "audit", "cookies", "error", "login"} {
+	for _, name := range []string{"search", "history", "stats", "verify", "confirm", "erased", "audit", "cookies", "bannertext", "error", "login"} {
 		m[name] = template.Must(template.ParseFS(files, "templates/layout.html", "templates/partials.html", "templates/"+name+".html"))
 	}
 	return m
@@ -236,6 +236,7 @@ const isoTime = "2006-01-02T15:04:05Z"
 type row struct {
 	consentlog.Record
 	When, Granted, History  string
+	Text, ShortHash         string // the banner text page of the record's BannerHash, and its first digits
 	EventLabel, MethodLabel string
 }
 
@@ -275,6 +276,9 @@ func (h *handler) rows(recs []consentlog.Record) []row {
 			EventLabel: plainLabel(eventLabels, r.Event), MethodLabel: plainLabel(methodLabels, r.Method)}
 		if r.ConsentID != "" {
 			out[i].History = h.link("/history", "id", r.ConsentID)
+		}
+		if _, err := bannerHash(r.BannerHash); err == nil {
+			out[i].Text, out[i].ShortHash = h.link("/banner-text", "hash", r.BannerHash), r.BannerHash[:8]
 		}
 	}
 	return out
