@@ -26,6 +26,8 @@ SEL = O.keys(T).join();
 
 function has(a, x) { return a.indexOf(x) >= 0; }
 function own(o, k) { return O.prototype.hasOwnProperty.call(o, k); }
+// at is the URL attributes of element e, as ' a b ', or ''.
+function at(e) { return own(T, e.localName) ? T[e.localName] : ''; }
 
 // M is trackers.MatchURL on the browser's own URL parser: the rule a URL
 // falls under when its category is not granted, else nothing.
@@ -56,8 +58,8 @@ for (var c = (v + '').split(','), i = 0, r; i < c.length; i++) if ((r = M(c[i].t
 // value goes to data-consent-<n>, the element is marked as the server marks
 // it and queued. True when held.
 function H(e, n, v) {
-var t = own(T, e.localName) && T[e.localName], r;
-if (!t || !has(t, ' ' + n + ' ') || !(r = U(n, v))) return;
+var r;
+if (!has(at(e), ' ' + n + ' ') || !(r = U(n, v))) return;
 if (e.getAttribute('data-consent') == null) {
 if (e.localName == 'script') {
 if (e.hasAttribute('type')) sa.call(e, 'data-consent-type', e.getAttribute('type'));
@@ -76,12 +78,11 @@ return 1;
 // in it: markup parsed elsewhere (DOMParser, template clones) arrives so.
 function K(n) {
 if (!n || !n.querySelectorAll) return;
-var l = [].slice.call(n.querySelectorAll(SEL)), i, j, a;
+var l = [].slice.call(n.querySelectorAll(SEL));
 if (n.nodeType == 1) l.unshift(n);
-for (i = 0; i < l.length; i++) {
-a = own(T, l[i].localName) ? T[l[i].localName].split(' ') : [];
-for (j = 1; j < a.length - 1; j++) if (l[i].hasAttribute(a[j])) H(l[i], a[j], l[i].getAttribute(a[j]));
-}
+l.forEach(function (e) {
+at(e).split(' ').forEach(function (a) { if (a && e.hasAttribute(a)) H(e, a, e.getAttribute(a)); });
+});
 }
 
 // S neutralises the tracker start tags of an HTML string as the server
@@ -106,9 +107,9 @@ if (!e || e.localName != n) return t;
 K(e);
 if (Q.length == k) return t;
 Q.length = k;
-if (n == 'link' && /pre(connect|load|fetch|render)/i.test(e.rel)) { y = 1; return ''; }
-sa.call(e, 'data-consent-q', '');
 y = 1;
+if (n == 'link' && /pre(connect|load|fetch|render)/i.test(e.rel)) return '';
+sa.call(e, 'data-consent-q', '');
 // XHTML strings are XML: a self-closed tag stays so, any other is
 // replaced by a start tag alone.
 e = XM ? new XMLSerializer().serializeToString(e) : e.outerHTML;
@@ -142,13 +143,19 @@ function q(r, f) { f.c = r[2]; Q.push(f); }
 
 // P replaces the setter of property k of prototype o with f(set, value).
 function P(o, k, f) {
-var x = o && O.getOwnPropertyDescriptor(o, k);
-if (x && x.set) O.defineProperty(o, k, {get: x.get, set: function (v) { f.call(this, x.set, v); }, configurable: true, enumerable: x.enumerable});
+var x = o && O.getOwnPropertyDescriptor(o, k), set = x && x.set;
+if (set) { x.set = function (v) { f.call(this, set, v); }; O.defineProperty(o, k, x); }
 }
-function UP(c, k) { P(c && c.prototype, k, function (set, v) { if (!H(this, k, v)) set.call(this, v); }); }
-'HTMLScriptElement src,HTMLIFrameElement src,HTMLFrameElement src,HTMLImageElement src srcset,HTMLSourceElement src srcset,HTMLLinkElement href,HTMLEmbedElement src,HTMLObjectElement data,HTMLMediaElement src,HTMLVideoElement poster,HTMLInputElement src'.split(',').forEach(function (x) {
-x = x.split(' ');
-for (var i = 1; i < x.length; i++) UP(w[x[0]], x[i]);
+// Each attribute of T that is also a property is held at its setter, on
+// the prototype that owns it; done keeps each (by its getter) wrapped once,
+// as video and audio share HTMLMediaElement's src.
+var done = [];
+SEL.split(',').forEach(function (k) {
+T[k].split(' ').forEach(function (n) {
+for (var o = X.ownerDocument.createElement(k); o && !own(o, n);) o = O.getPrototypeOf(o);
+var x = o && O.getOwnPropertyDescriptor(o, n);
+if (x && !has(done, x.get)) { done.push(x.get); P(o, n, function (set, v) { if (!H(this, n, v)) set.call(this, v); }); }
+});
 });
 P(HTMLIFrameElement.prototype, 'srcdoc', function (set, v) { set.call(this, S(v)); });
 E.setAttribute = function (n, v) {
@@ -160,13 +167,11 @@ return sa.call(this, n, v);
 E.setAttributeNS = function (s, n, v) { if (!H(this, (n + '').toLowerCase(), v)) return san.call(this, s, n, v); };
 
 // Insertion: every node given to a DOM method is checked before it goes in.
-function I(o, k) {
-var f = o && o[k];
-if (f) o[k] = function () { for (var i = 0; i < arguments.length; i++) K(arguments[i]); return f.apply(this, arguments); };
-}
-I(Node.prototype, 'appendChild'); I(Node.prototype, 'insertBefore'); I(Node.prototype, 'replaceChild');
-[E, D, DocumentFragment.prototype, CharacterData.prototype].forEach(function (o) {
-'append prepend before after replaceWith replaceChildren insertAdjacentElement'.split(' ').forEach(function (k) { if (own(o, k)) I(o, k); });
+[Node.prototype, E, D, DocumentFragment.prototype, CharacterData.prototype].forEach(function (o) {
+'appendChild insertBefore replaceChild append prepend before after replaceWith replaceChildren insertAdjacentElement'.split(' ').forEach(function (k) {
+var f = o[k];
+if (own(o, k)) o[k] = function () { for (var i = 0; i < arguments.length; i++) K(arguments[i]); return f.apply(this, arguments); };
+});
 });
 
 // HTML strings: argument i of method k is neutralised first.
