@@ -27,6 +27,12 @@ type BannerText struct {
 	First  time.Time // when it was first kept
 }
 
+// IsBannerHash reports whether h has the form HashBannerText gives: 64
+// lowercase hex digits.
+func IsBannerHash(h string) bool {
+	return len(h) == 64 && strings.Trim(h, "0123456789abcdef") == ""
+}
+
 // KeepBannerText implements Store. The hash is computed here, never taken
 // from the caller, so a kept text is always the one its hash names. The
 // same text kept again, from another node or a later start, keeps the

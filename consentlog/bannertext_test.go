@@ -24,7 +24,7 @@ func TestBannerTextKeptOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The hash is the one records carry, so a record finds its text.
-		if h != HashBannerText(textEN) {
+		if h != HashBannerText(textEN) || !IsBannerHash(h) {
 			t.Fatalf("hash %s, HashBannerText gives %s", h, HashBannerText(textEN))
 		}
 		first, ok, err := s.BannerText(ctx, h)
@@ -167,5 +167,14 @@ func TestBannerTextStrings(t *testing.T) {
 	}
 	if _, ok := (BannerText{Text: strings.Repeat(`{"a":`, 16) + `"x"` + strings.Repeat("}", 16)}).Strings(); !ok {
 		t.Error("16 levels of nesting not listed")
+	}
+}
+
+func TestIsBannerHash(t *testing.T) {
+	h := HashBannerText("x")
+	for v, want := range map[string]bool{h: true, strings.ToUpper(h): false, h[:63]: false, h + "0": false, h[:63] + "g": false, "": false} {
+		if IsBannerHash(v) != want {
+			t.Errorf("IsBannerHash(%q) = %v", v, !want)
+		}
 	}
 }

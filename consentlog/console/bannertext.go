@@ -26,7 +26,7 @@ func bannerHash(raw string) (string, error) {
 	if h == "" {
 		return "", badInput("Give the hash of the banner text to show, as a record's “Text shown” links to it.")
 	}
-	if len(h) != 64 || strings.Trim(h, "0123456789abcdef") != "" {
+	if !consentlog.IsBannerHash(h) {
 		return "", badInput(fmt.Sprintf("“%s” is not a banner text hash: a hash is 64 letters a–f and digits.", raw))
 	}
 	return h, nil

@@ -277,7 +277,7 @@ func (h *handler) rows(recs []consentlog.Record) []row {
 		if r.ConsentID != "" {
 			out[i].History = h.link("/history", "id", r.ConsentID)
 		}
-		if _, err := bannerHash(r.BannerHash); err == nil {
+		if consentlog.IsBannerHash(r.BannerHash) {
 			out[i].Text, out[i].ShortHash = h.link("/banner-text", "hash", r.BannerHash), r.BannerHash[:8]
 		}
 	}
