@@ -34,7 +34,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "consent-log",
-		Usage: "export|history|stats|verify|purge|erase|cookies [--store <path|postgres://...>]",
+		Usage: "export|history|banner-text|stats|verify|purge|erase|cookies [--store <path|postgres://...>]",
 		Short: "Reads, checks and maintains the records of consent (for the DPO)",
 		Long: `
 Works on the records of consent that the cookie_consent handler keeps: the
@@ -46,6 +46,9 @@ Dates are YYYY-MM-DD in UTC; --to includes that day.
 
   export   all records (or --id, --from/--to) as --format csv or json
   history  every record of one consent ID (--id): a subject access request
+  banner-text <hash>
+           the banner text a record's banner_hash names: what the visitor
+           was shown (--format text or json, the exact text hashed)
   stats    decisions per day and language (--from/--to, default last 30 days)
   verify   checks that no record was altered or removed; exits 1 if one was
   purge    deletes records older than --older-than (default 24 months),
@@ -139,15 +142,17 @@ func consentLogCommands(cmd *cobra.Command) {
 		}
 		cmd.AddCommand(c)
 	}
+	cmd.AddCommand(bannerTextCommand())
 }
 
 // cliFormats are the output formats of each subcommand, default first.
 var cliFormats = map[string][]string{
-	"export":  {"csv", "json"},
-	"history": {"text", "csv", "json"},
-	"stats":   {"text", "csv", "json"},
-	"verify":  {"text", "json"},
-	"cookies": {"text", "json"},
+	"export":      {"csv", "json"},
+	"history":     {"text", "csv", "json"},
+	"banner-text": {"text", "json"},
+	"stats":       {"text", "csv", "json"},
+	"verify":      {"text", "json"},
+	"cookies":     {"text", "json"},
 }
 
 // cliFlags are a subcommand's flags, parsed and checked.

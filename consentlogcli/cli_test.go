@@ -162,7 +162,7 @@ func TestCLIRegistration(t *testing.T) {
 	for _, c := range cmd.Commands() {
 		names = append(names, c.Name())
 	}
-	if !slices.Equal(names, []string{"cookies", "erase", "export", "history", "purge", "stats", "verify"}) {
+	if !slices.Equal(names, []string{"banner-text", "cookies", "erase", "export", "history", "purge", "stats", "verify"}) {
 		t.Errorf("subcommands %v", names)
 	}
 	want := filepath.Join(caddy.AppDataDir(), "consentgate", "consent-log.db")
