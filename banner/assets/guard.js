@@ -166,24 +166,28 @@ return sa.call(this, n, v);
 };
 E.setAttributeNS = function (s, n, v) { if (!H(this, (n + '').toLowerCase(), v)) return san.call(this, s, n, v); };
 
+// W replaces method k of o, if it has one, with f(method, arguments as an
+// array), called on the same object.
+function W(o, k, f) {
+var m = o && o[k];
+if (m) o[k] = function () { return f.call(this, m, [].slice.call(arguments)); };
+}
+
 // Insertion: every node given to a DOM method is checked before it goes in.
 [Node.prototype, E, D, DocumentFragment.prototype, CharacterData.prototype].forEach(function (o) {
 'appendChild insertBefore replaceChild append prepend before after replaceWith replaceChildren insertAdjacentElement'.split(' ').forEach(function (k) {
-var f = o[k];
-if (own(o, k)) o[k] = function () { for (var i = 0; i < arguments.length; i++) K(arguments[i]); return f.apply(this, arguments); };
+if (own(o, k)) W(o, k, function (f, a) { a.forEach(K); return f.apply(this, a); });
 });
 });
 
 // HTML strings: argument i of method k is neutralised first.
 function HS(o, k, i) {
-var f = o && o[k];
-if (f) o[k] = function () {
-var a = [].slice.call(arguments), x;
+W(o, k, function (f, a) {
 a[i] = S(a[i]);
-x = f.apply(this, a);
+var x = f.apply(this, a);
 RQ(x && x.querySelectorAll ? x : this.parentNode || this);
 return x;
-};
+});
 }
 HS(E, 'insertAdjacentHTML', 1); HS(E, 'setHTMLUnsafe', 0); HS(Range.prototype, 'createContextualFragment', 0);
 [E, w.ShadowRoot && ShadowRoot.prototype].forEach(function (o) {
@@ -209,23 +213,23 @@ D.write = function () { DW(this, [].join.call(arguments, '')); };
 D.writeln = function () { DW(this, [].join.call(arguments, '') + '\n'); };
 
 // Requests: fetch settles, and XHR and sendBeacon send, only on release.
-var F = w.fetch, XP = XMLHttpRequest.prototype, xo = XP.open, xs = XP.send, nv = navigator, sb = nv.sendBeacon;
-if (F) w.fetch = function (i) {
-var r = M(i && i.url || i), t = this, a = arguments;
-return r ? new Promise(function (ok, no) { q(r, function () { F.apply(t, a).then(ok, no); }); }) : F.apply(t, a);
-};
-XP.open = function (m, u) { this.__cg = M(u); return xo.apply(this, arguments); };
-XP.send = function (b) {
+var XP = XMLHttpRequest.prototype, nv = navigator;
+W(w, 'fetch', function (f, a) {
+var r = M(a[0] && a[0].url || a[0]), t = this;
+return r ? new Promise(function (ok, no) { q(r, function () { f.apply(t, a).then(ok, no); }); }) : f.apply(t, a);
+});
+W(XP, 'open', function (f, a) { this.__cg = M(a[1]); return f.apply(this, a); });
+W(XP, 'send', function (f, a) {
 var x = this, r = x.__cg;
-if (r && !has(G, r[2])) q(r, function () { xs.call(x, b); });
-else return xs.apply(x, arguments);
-};
-if (sb) nv.sendBeacon = function (u, b) {
-var r = M(u);
-if (!r) return sb.apply(nv, arguments);
-q(r, function () { sb.call(nv, u, b); });
+if (r && !has(G, r[2])) q(r, function () { f.call(x, a[0]); });
+else return f.apply(x, a);
+});
+W(nv, 'sendBeacon', function (f, a) {
+var r = M(a[0]);
+if (!r) return f.apply(nv, a);
+q(r, function () { f.call(nv, a[0], a[1]); });
 return true;
-};
+});
 
 // Queue stubs for vendor globals, only where absent, so that inline calls
 // (onsubmit="fbq('track','Lead'); return validate(this)") never throw.
