@@ -368,3 +368,40 @@ func TestStoreDownAtStartKeepsThePolicyVersion(t *testing.T) {
 		t.Error("with the store down at start, a visitor who had chosen is asked again")
 	}
 }
+
+// Each record names the banner text its visitor saw by hash, and the store
+// keeps that text, in the visitor's language, for the DPO.
+func TestRecordsBannerTextIsKept(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "consent.db")
+	base := testcaddy.Start(t, itFileServer(t, "log "+strconv.Quote(db)+"\nsite_name \"Llanwern County Council\" \"Cyngor Sir Llanwern\""))
+	c := itClient(t)
+	cookie := itConsent(t, c, base, url.Values{"action": {"reject_all"}, "return_to": {"/cy/index.html"}})
+	id := strings.Split(cookie, ".")[1]
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		s, err := consentlog.Open(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := s.History(context.Background(), id)
+		var text consentlog.BannerText
+		found := false
+		if err == nil && len(recs) == 1 {
+			text, found, err = s.BannerText(context.Background(), recs[0].BannerHash)
+		}
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if found {
+			if text.Locale != "cy" || !strings.Contains(text.Text, "Cwcis ar Gyngor Sir Llanwern") {
+				t.Errorf("kept text: %s %.200s", text.Locale, text.Text)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the banner text of record %v is not kept", recs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -139,15 +139,52 @@ func (h *Handler) provisionLog(ctx caddy.Context) error {
 	h.consentLog = v.(*logHandle)
 	h.consentLog.retention.Store(int64(h.Retention))
 	h.bannerHash = map[string]string{}
+	texts := map[string]string{}
 	for loc, t := range h.texts {
 		b, _ := json.Marshal(t)
 		h.bannerHash[loc] = consentlog.HashBannerText(string(b))
+		texts[loc] = string(b)
 	}
+	tctx, stop := context.WithCancel(context.Background())
+	h.stopTexts = stop
+	go h.keepBannerTexts(tctx, texts)
 	return nil
+}
+
+// keepBannerTexts keeps in the store the banner text of each locale, by
+// the hash every record of a choice made under it carries, so that a DPO
+// can show what exactly a visitor agreed to. A store that is down is
+// tried again, every few seconds, until this config ends.
+func (h *Handler) keepBannerTexts(ctx context.Context, texts map[string]string) {
+	wait := time.Second
+	for len(texts) > 0 {
+		for loc, text := range texts {
+			kctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_, err := h.consentLog.store.KeepBannerText(kctx, loc, text)
+			cancel()
+			if err == nil {
+				delete(texts, loc)
+			} else {
+				h.logger.Debug("banner text not kept yet; will retry", zap.String("locale", loc), zap.Error(err))
+			}
+		}
+		if len(texts) == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 30*time.Second)
+	}
 }
 
 // Cleanup releases this config's use of the consent log.
 func (h *Handler) Cleanup() error {
+	if h.stopTexts != nil {
+		h.stopTexts()
+	}
 	if h.logKey == "" {
 		return nil
 	}

@@ -127,7 +127,8 @@ type Handler struct {
 	policy        consent.Policy // without its Version: see consentPolicy
 	decls         *declarations
 	tableSelector rewrite.Selector
-	welshName     bool // SiteNameCy was configured, so Welsh grammar applies to it
+	welshName     bool               // SiteNameCy was configured, so Welsh grammar applies to it
+	stopTexts     context.CancelFunc // ends keepBannerTexts
 	texts         map[string]*banner.Text
 	providers     map[trackers.Category][]string
 	rendered      *banner.Cache
