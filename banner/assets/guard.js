@@ -15,7 +15,7 @@ if (w.__cg) return;
 var s = d.currentScript, O = Object, E = Element.prototype, D = Document.prototype,
 G = ((s && s.getAttribute('data-granted')) || '').split(' ').concat('necessary'),
 Q = [], ST = [], WP = '', WT, WS = {},
-sa = E.setAttribute, san = E.setAttributeNS, ra = E.removeAttribute,
+sa = E.setAttribute, ra = E.removeAttribute,
 ih = O.getOwnPropertyDescriptor(E, 'innerHTML'), XM = d.contentType != 'text/html',
 // Tags are parsed as HTML in an inert document, whatever this one is.
 X = d.implementation.createHTMLDocument('').createElement('template'),
@@ -146,6 +146,13 @@ function P(o, k, f) {
 var x = o && O.getOwnPropertyDescriptor(o, k), set = x && x.set;
 if (set) { x.set = function (v) { f.call(this, set, v); }; O.defineProperty(o, k, x); }
 }
+// W replaces method k of o, if it has one, with f(method, arguments as an
+// array), called on the same object.
+function W(o, k, f) {
+var m = o && o[k];
+if (m) o[k] = function () { return f.call(this, m, [].slice.call(arguments)); };
+}
+
 // Each attribute of T that is also a property is held at its setter, on
 // the prototype that owns it; done keeps each (by its getter) wrapped once,
 // as video and audio share HTMLMediaElement's src.
@@ -158,20 +165,13 @@ if (x && !has(done, x.get)) { done.push(x.get); P(o, n, function (set, v) { if (
 });
 });
 P(HTMLIFrameElement.prototype, 'srcdoc', function (set, v) { set.call(this, S(v)); });
-E.setAttribute = function (n, v) {
-var k = (n + '').toLowerCase();
-if (k == 'srcdoc') v = S(v);
-else if (H(this, k, v)) return;
-return sa.call(this, n, v);
-};
-E.setAttributeNS = function (s, n, v) { if (!H(this, (n + '').toLowerCase(), v)) return san.call(this, s, n, v); };
-
-// W replaces method k of o, if it has one, with f(method, arguments as an
-// array), called on the same object.
-function W(o, k, f) {
-var m = o && o[k];
-if (m) o[k] = function () { return f.call(this, m, [].slice.call(arguments)); };
-}
+W(E, 'setAttribute', function (f, a) {
+var k = (a[0] + '').toLowerCase();
+if (k == 'srcdoc') a[1] = S(a[1]);
+else if (H(this, k, a[1])) return;
+return f.call(this, a[0], a[1]);
+});
+W(E, 'setAttributeNS', function (f, a) { if (!H(this, (a[1] + '').toLowerCase(), a[2])) return f.call(this, a[0], a[1], a[2]); });
 
 // Insertion: every node given to a DOM method is checked before it goes in.
 [Node.prototype, E, D, DocumentFragment.prototype, CharacterData.prototype].forEach(function (o) {
@@ -209,8 +209,8 @@ dw.call(t, S(v, WS));
 RQ(t);
 }
 var dw = D.write;
-D.write = function () { DW(this, [].join.call(arguments, '')); };
-D.writeln = function () { DW(this, [].join.call(arguments, '') + '\n'); };
+W(D, 'write', function (f, a) { DW(this, a.join('')); });
+W(D, 'writeln', function (f, a) { DW(this, a.join('') + '\n'); });
 
 // Requests: fetch settles, and XHR and sendBeacon send, only on release.
 var XP = XMLHttpRequest.prototype, nv = navigator;
