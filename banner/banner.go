@@ -27,6 +27,7 @@ type CategoryText struct {
 type Text struct {
 	Title           string                  `json:"title"`
 	Intro           string                  `json:"intro"`
+	IntroShort      string                  `json:"introShort"` // the intro at phone widths, where the banner takes under a third of the screen
 	GPC             string                  `json:"gpc"`
 	CookieTableLink string                  `json:"cookieTableLink"`
 	AcceptAll       string                  `json:"acceptAll"`
@@ -43,7 +44,11 @@ type Text struct {
 	NoChoice        string                  `json:"noChoice"`
 	Close           string                  `json:"close"`
 	Back            string                  `json:"back"`
-	Saved           string                  `json:"saved"`
+	Saved           string                  `json:"saved"` // after saving some categories
+	AcceptedAll     string                  `json:"acceptedAll"`
+	RejectedAll     string                  `json:"rejectedAll"`
+	ChangeAnyTime   string                  `json:"changeAnyTime"`
+	HideMessage     string                  `json:"hideMessage"`
 	PlaceholderText string                  `json:"placeholderText"`
 	LoadOnce        string                  `json:"loadOnce"`
 	AlwaysAllow     string                  `json:"alwaysAllow"`
@@ -139,6 +144,19 @@ type Page struct {
 
 // Title returns the banner heading with the site name filled in.
 func (p Page) Title() string { return strings.ReplaceAll(p.Text.Title, "{site}", p.Site) }
+
+// Outcome says what the visitor's current choice was: accepted all,
+// rejected all or saved some.
+func (p Page) Outcome() string {
+	n := len(strings.Fields(p.GrantedList()))
+	switch n {
+	case 0:
+		return p.Text.RejectedAll
+	case len(p.Categories):
+		return p.Text.AcceptedAll
+	}
+	return p.Text.Saved
+}
 
 // GrantedList returns the granted category IDs, space-separated.
 func (p Page) GrantedList() string {

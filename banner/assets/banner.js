@@ -11,8 +11,10 @@
   try {
     if (window.parent !== window && window.parent.document.getElementById('cg-root')) { root.remove(); return; }
   } catch (e) {}
-  var banner = d.getElementById('cg-banner'), panel = d.getElementById('cg-settings');
-  var opener;
+  var banner = d.getElementById('cg-banner'), panel = d.getElementById('cg-settings'), msg = d.getElementById('cg-saved');
+  var opener, inerted = [];
+  // The no-JS :target rule for the message stands down: script shows it.
+  root.classList.add('cg-js');
 
   // First in the tab order, wherever the server could inject it.
   if (d.body && d.body.firstChild !== root) d.body.insertBefore(root, d.body.firstChild);
@@ -214,9 +216,10 @@
 
   function show(el, on) { if (el) el.hidden = !on; }
 
-  // A sticky banner must not cover the element that has focus (WCAG 2.4.11).
+  // A sticky banner, or the message after a choice, must not cover the
+  // element that has focus (WCAG 2.4.11).
   function reserve() {
-    var h = banner && !banner.hidden && banner.offsetHeight ? banner.offsetHeight + 'px' : '';
+    var b = banner && !banner.hidden ? banner : msg, h = b && !b.hidden && b.offsetHeight ? b.offsetHeight + 'px' : '';
     d.documentElement.style.scrollPaddingBottom = h;
     if (d.body) d.body.style.paddingBottom = h;
   }
@@ -235,15 +238,27 @@
     try { f.contentWindow.addEventListener('focus', function () { unobscure(f); }); } catch (e) {}
   });
 
+  // The settings layer is modal: while it is open the rest of the page is
+  // inert and, by CSS (.cg-open), the banner, message and control hidden.
+  function modal(on) {
+    show(panel, on);
+    root.classList.toggle('cg-open', on);
+    // What the site made inert itself stays so.
+    inerted = inerted.filter(function (c) { c.inert = false; });
+    if (on) inerted = [].filter.call(d.body.children, function (c) { return c !== root && !c.inert && (c.inert = true); });
+    reserve();
+  }
+
   function openSettings(from) {
     opener = from;
-    show(panel, true);
+    show(msg, false);
+    modal(true);
     var h = d.getElementById('cg-settings-title');
     if (h) h.focus();
   }
 
   function closeSettings() {
-    show(panel, false);
+    modal(false);
     var to = opener && d.contains(opener) && opener.offsetParent !== null ? opener : root.querySelector('.cg-reopen');
     if (to) to.focus();
   }
@@ -256,7 +271,19 @@
     });
   }
 
-  function apply(res) {
+  // say shows what the visitor chose, GOV.UK style, in a live region
+  // that takes focus: the text of data-cg-<kind>, or as the server wrote it.
+  function say(kind) {
+    show(msg, true);
+    if (kind) msg.querySelector('span').textContent = msg.getAttribute('data-cg-' + kind);
+    msg.focus();
+    reserve();
+  }
+
+  // apply brings the page up to a choice: one just made (then the message
+  // says so) or, quietly, one made elsewhere while this page was in the
+  // back/forward cache.
+  function apply(res, quiet) {
     var before = granted(), g = res.granted;
     // As consent-mode.js words it, so that it costs next to nothing gzipped.
     function state(c) { return g.indexOf(c) >= 0 ? 'granted' : 'denied'; }
@@ -272,17 +299,18 @@
     });
     // A withdrawn category's scripts may already be running: a reload gets
     // the page as the server now serves it, with tracker cookies expired.
-    if (before.some(function (c) { return g.indexOf(c) < 0; })) { location.reload(); return; }
-    // Focus returns to what opened the settings, or to the reopen link
-    // when the banner goes.
+    // The reloaded page shows its message, as after a post without script.
+    if (before.some(function (c) { return g.indexOf(c) < 0; })) { history.replaceState(null, '', '#cg-saved'); location.reload(); return; }
+    // Once the message is hidden, focus returns to what opened the
+    // settings, or to the reopen link when the banner goes.
     if (banner && !banner.hidden) opener = null;
     show(banner, false);
-    show(panel, false);
-    reserve();
     activate(g.filter(function (c) { return before.indexOf(c) < 0; }));
     watch();
     report();
+    if (quiet) return modal(false);
     closeSettings();
+    say(!g.length ? 'none' : g.length < root.querySelectorAll('input[name=category]').length ? 'some' : 'all');
   }
 
   // post sends a choice; without a JSON answer the form is submitted as
@@ -320,10 +348,10 @@
   d.addEventListener('submit', function (e) { if (root.contains(e.target)) onSubmit(e); });
 
   d.addEventListener('click', function (e) {
-    var t = e.target.closest && e.target.closest('[data-consent-open],[data-cg-close]');
+    var t = e.target.closest && e.target.closest('[data-consent-open],[data-cg-close],[data-cg-hide]');
     if (!t) return;
     e.preventDefault();
-    if (t.hasAttribute('data-cg-close')) closeSettings(); else openSettings(t);
+    if (t.hasAttribute('data-consent-open')) openSettings(t); else { show(msg, false); closeSettings(); }
   });
 
   // Enter toggles a switch, as Space does, and never submits its form:
@@ -334,8 +362,13 @@
     if (e.key === 'Enter' && t.type === 'checkbox' && root.contains(t)) { e.preventDefault(); t.click(); }
   });
 
+  // Escape closes the settings; Tab and Shift+Tab cycle inside them.
   d.addEventListener('keydown', function (e) {
-    if (e.key === 'Escape' && panel && !panel.hidden) closeSettings();
+    if (!panel || panel.hidden) return;
+    if (e.key === 'Escape') closeSettings();
+    if (e.key !== 'Tab') return;
+    var f = [].slice.call(panel.querySelectorAll('a[href],button,input:not([type=hidden])')), i = f.indexOf(d.activeElement);
+    if (e.shiftKey ? i < 1 : i === f.length - 1) { e.preventDefault(); f[e.shiftKey ? f.length - 1 : 0].focus(); }
   });
 
   // Embed placeholders live in the held-back frame's srcdoc: same origin,
@@ -363,6 +396,20 @@
     [].forEach.call(root.querySelectorAll('.cg-gpc'), function (p) { p.hidden = false; });
     post(null, 'gpc', function (res) { root.setAttribute('data-cg-granted', res.granted.join(' ')); showID(res.id); });
   }
+
+  // Back from a post without script (or the reload after a withdrawal):
+  // the message takes focus, and the address loses its #cg-saved.
+  if (location.hash === '#cg-saved' && root.hasAttribute('data-cg-decided')) {
+    say();
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+
+  // A page restored from the back/forward cache may predate a choice made
+  // on another page: the server says what it is (the cookie is HttpOnly).
+  addEventListener('pageshow', function (e) {
+    if (e.persisted) fetch(root.getAttribute('data-cg-prefix') + '/choice', { headers: { Accept: 'application/json' } })
+      .then(function (r) { return r.json(); }).then(function (res) { if (res.decided) apply(res, 1); }, function () {});
+  });
 
   if (granted().length) watch();
   addEventListener('load', report);
