@@ -201,6 +201,9 @@ func TestLastMileMessage(t *testing.T) {
 				t.Errorf("the message's hide control reads %q, want %q", m.Hide, tc.hide)
 			}
 			check()
+			if os.Getenv("UPDATE_SCREENSHOTS") == "1" {
+				shoot(t, e, filepath.Join("testdata", "screenshots", "saved-"+tc.lang+"-1280.png"))
+			}
 			e.click(`#cg-saved [data-cg-hide]`)
 			if m := e.savedMessage(); m.Shown {
 				t.Error("Hide this message did not hide it")
@@ -375,6 +378,12 @@ func TestLastMilePhone(t *testing.T) {
 	}
 	e.click(rejectButton)
 	e.waitBannerGone()
+	if m := e.savedMessage(); !m.Shown {
+		t.Fatal("no message after Reject all")
+	}
+	h := evalJS[float64](e, `document.getElementById('cg-saved').getBoundingClientRect().height`)
+	t.Logf("the message after a choice is %.0fpx of 844px", h)
+	shoot(t, e, filepath.Join(dir, "saved-cy-390.png"))
 	e.click(`#cg-saved [data-cg-hide]`)
 	covered := evalJS[string](e, `(() => {
 		const c = document.querySelector('#cg-root .cg-reopen'), root = document.getElementById('cg-root'), out = [];
