@@ -251,13 +251,15 @@
 
   function openSettings(from) {
     opener = from;
-    show(msg, false);
     modal(true);
     var h = d.getElementById('cg-settings-title');
     if (h) h.focus();
   }
 
+  // Closing the settings, or hiding the message: either way the message
+  // goes (what it said may no longer hold).
   function closeSettings() {
+    show(msg, false);
     modal(false);
     var to = opener && d.contains(opener) && opener.offsetParent !== null ? opener : root.querySelector('.cg-reopen');
     if (to) to.focus();
@@ -351,7 +353,7 @@
     var t = e.target.closest && e.target.closest('[data-consent-open],[data-cg-close],[data-cg-hide]');
     if (!t) return;
     e.preventDefault();
-    if (t.hasAttribute('data-consent-open')) openSettings(t); else { show(msg, false); closeSettings(); }
+    if (t.hasAttribute('data-consent-open')) openSettings(t); else closeSettings();
   });
 
   // Enter toggles a switch, as Space does, and never submits its form:
