@@ -201,6 +201,7 @@ func TestLastMileMessage(t *testing.T) {
 				t.Errorf("the message's hide control reads %q, want %q", m.Hide, tc.hide)
 			}
 			check()
+			axeCheck(t, e, tc.lang+" message after a choice", "", "#cg-root")
 			if os.Getenv("UPDATE_SCREENSHOTS") == "1" {
 				shoot(t, e, filepath.Join("testdata", "screenshots", "saved-"+tc.lang+"-1280.png"))
 			}
