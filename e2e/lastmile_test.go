@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/accessibility"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -406,5 +407,23 @@ func TestLastMilePhone(t *testing.T) {
 		t.Errorf("at 390×844 the Cookie settings control covers page text: %s", covered)
 	}
 	e.viewport(1280, 800, false, 1)
+
+	// A browser sending Global Privacy Control gets a paragraph saying so,
+	// in place of the short intro: still under a third.
+	g := newEnv(t, "")
+	if _, err := chromedp.Call(g.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Sec-GPC": "1"}}); err != nil {
+		t.Fatal(err)
+	}
+	g.viewport(390, 844, true, 2)
+	g.load("/")
+	if !evalJS[bool](g, `document.querySelector('#cg-banner .cg-gpc').getClientRects().length > 0`) {
+		t.Fatal("no GPC paragraph in the banner with Sec-GPC: 1")
+	}
+	h = evalJS[float64](g, `document.getElementById('cg-banner').getBoundingClientRect().height`)
+	t.Logf("with GPC the banner is %.0fpx of 844px, %.1f%%", h, 100*h/844)
+	if h >= 844.0/3 {
+		t.Errorf("with GPC at 390×844 the banner is %.0fpx, want under a third", h)
+	}
 	e.noExceptions()
+	g.noExceptions()
 }
