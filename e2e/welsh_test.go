@@ -59,3 +59,22 @@ func checkButtonTexts(t *testing.T, e *env, sel string, want ...string) {
 		t.Errorf("%s read %q, want %q", sel, got, strings.Join(want, "|"))
 	}
 }
+
+// TestWelshSiteName: with the council's Welsh name configured, Welsh pages
+// and the Welsh settings page name it as Welsh grammar wants it after "ar";
+// English pages keep the English name.
+func TestWelshSiteName(t *testing.T) {
+	e := newEnvWith(t, `site_name "Llanwern County Council" "Cyngor Sir Llanwern"`, "")
+	e.load("/cy/index.html")
+	if got := evalJS[string](e, `document.getElementById('cg-title').textContent`); got != "Cwcis ar Gyngor Sir Llanwern" {
+		t.Errorf("Welsh banner title %q, want Cwcis ar Gyngor Sir Llanwern", got)
+	}
+	e.load("/index.html")
+	if got := evalJS[string](e, `document.getElementById('cg-title').textContent`); got != "Cookies on Llanwern County Council" {
+		t.Errorf("English banner title %q", got)
+	}
+	e.load("/_consent/settings?return_to=/cy/index.html")
+	if got := evalJS[string](e, `document.title + ' | ' + document.body.textContent`); !strings.Contains(got, "Gyngor Sir Llanwern") {
+		t.Errorf("the Welsh settings page does not name the council in Welsh: %.300q", got)
+	}
+}
