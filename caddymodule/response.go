@@ -125,7 +125,7 @@ func (h *Handler) newRewriter(w *responseWriter, enc string) *rewrite.Rewriter {
 		opts.SettingsHref = Prefix + "/settings?return_to=" + url.QueryEscape(returnTo)
 	}
 	debug := h.logger.Core().Enabled(zap.DebugLevel)
-	var seen []string // the vendors this page was seen to use, each noted once
+	seen := make([]string, 0, 8) // the vendors this page was seen to use, each noted once
 	opts.OnNeutralise = func(vd *trackers.Vendor) {
 		metrics.neutralised.WithLabelValues(vd.ID).Inc()
 		if !slices.Contains(seen, vd.ID) {

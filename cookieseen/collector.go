@@ -58,8 +58,10 @@ func (c *Collector) Add(s Sighting, now time.Time) bool {
 		c.dropped++
 		return false
 	}
-	s.First, s.Last, s.Hits = now, now, 1
-	c.pending[k] = &s
+	p := new(Sighting) // here, not &s: that would move every call's s to the heap
+	*p = s
+	p.First, p.Last, p.Hits = now, now, 1
+	c.pending[k] = p
 	c.learn(k)
 	c.fresh = c.fresh || isNew
 	return isNew

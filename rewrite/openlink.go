@@ -15,7 +15,9 @@ const openAttr = "data-consent-open"
 // JavaScript the banner catches the click as before. It reports whether it
 // wrote raw.
 func (r *Rewriter) openLink(raw []byte) bool {
-	if r.opts.SettingsHref == "" || !containsFold(raw, openAttr) {
+	// Only an <a> has an href that goes somewhere; the tag name is checked
+	// first, so the other tags of a page cost one comparison.
+	if r.opts.SettingsHref == "" || len(raw) < 3 || lower(raw[1]) != 'a' || !isSpace(raw[2]) || !containsFold(raw, openAttr) {
 		return false
 	}
 	_, r.attrs = scanTag(raw, r.attrs)
