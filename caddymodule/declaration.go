@@ -15,7 +15,6 @@ import (
 	"github.com/consentgate/consentgate/consent"
 	"github.com/consentgate/consentgate/cookiepolicy"
 	"github.com/consentgate/consentgate/cookieseen"
-	"github.com/consentgate/consentgate/cookietable"
 	"github.com/consentgate/consentgate/trackers"
 )
 
@@ -95,7 +94,8 @@ func (h *Handler) derive(st *seenState) *declaration {
 					asked[v.ID] = true
 				}
 			} else if x.Kind == cookieseen.Cookie && x.Source == cookieseen.Upstream && !h.cookies.Describes(x.Name) {
-				d.undescribed = append(d.undescribed, cookiepolicy.Found{Name: x.Name, Expiry: expiryOf(x.MaxAge)})
+				e, _ := cookieseen.ExpiryOf(x.MaxAge) // an upstream sighting has one
+				d.undescribed = append(d.undescribed, cookiepolicy.Found{Name: x.Name, Expiry: e})
 			}
 		}
 	}
@@ -110,14 +110,6 @@ func (h *Handler) derive(st *seenState) *declaration {
 	slices.Sort(d.listed)
 	d.version = h.derivePolicyVersion(h.cookies.Vendors(d.asked))
 	return d
-}
-
-// expiryOf words a lifetime seen in a Set-Cookie.
-func expiryOf(maxAge int64) cookietable.Expiry {
-	if maxAge <= 0 {
-		return cookietable.Session
-	}
-	return cookietable.Lasting(time.Duration(maxAge) * time.Second)
 }
 
 // derivePolicyVersion hashes what a visitor consents to, in two parts

@@ -224,7 +224,7 @@ func (s *sightings) seeSetCookies(hdr http.Header) {
 		}
 		maxAge := int64(c.MaxAge)
 		if maxAge == 0 && !c.Expires.IsZero() {
-			maxAge = int64(time.Until(c.Expires).Seconds())
+			maxAge = max(1, int64(time.Until(c.Expires).Seconds())) // lasting, though about to end
 		}
 		s.add(cookieseen.Sighting{Kind: cookieseen.Cookie, Name: c.Name, Source: cookieseen.Upstream, MaxAge: maxAge})
 	}

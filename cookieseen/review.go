@@ -123,10 +123,6 @@ func declared(d Declaration, name string) bool {
 // nobody chose is refused where it is pasted.
 const categoryPlaceholder = "CATEGORY"
 
-// maxAgeCap is the longest a browser keeps a cookie whatever its Max-Age
-// says (RFC 6265bis: 400 days).
-const maxAgeCap = 400 * 24 * time.Hour
-
 // snippet writes the cookie sub-directive of the module's Caddyfile that
 // declares f, from its suggestion when there is one: a prefix for a family
 // of names (wp-settings-<user>), the exact name when only a site-wide hash
@@ -178,14 +174,8 @@ func hashed(k Known) bool {
 // Max-Age when it gave one, else the suggestion's retention when it reads
 // as one, else "".
 func expires(maxAge int64, retention string) string {
-	var e cookietable.Expiry
-	if maxAge >= 0 {
-		d := maxAgeCap
-		if maxAge < int64(maxAgeCap/time.Second) {
-			d = time.Duration(maxAge) * time.Second
-		}
-		e = cookietable.Lasting(d)
-	} else {
+	e, ok := ExpiryOf(maxAge)
+	if !ok {
 		var err error
 		if e, err = cookietable.ParseExpiry(retention); err != nil {
 			return ""

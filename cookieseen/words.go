@@ -31,14 +31,30 @@ func (k Kind) Words() string {
 	return string(k)
 }
 
-// Lifetime words a sighting's MaxAge: how long the site's own Set-Cookie
-// made it last, or "not known" when none did.
-func Lifetime(maxAge int64) string {
-	switch {
-	case maxAge < 0:
-		return "not known"
-	case maxAge == 0:
-		return cookietable.Session.Words("en")
+// maxAgeCap is the longest a browser keeps a cookie whatever its Max-Age
+// or Expires says (RFC 6265bis, Chromium): 400 days.
+const maxAgeCap = 400 * 24 * time.Hour
+
+// ExpiryOf is how long a sighting's cookie lasts: the lifetime the site's
+// own Set-Cookie gave it (0: a session cookie), capped at the 400 days a
+// browser keeps any cookie. false when no Set-Cookie gave one.
+func ExpiryOf(maxAge int64) (cookietable.Expiry, bool) {
+	if maxAge < 0 {
+		return cookietable.Expiry{}, false
 	}
-	return cookietable.Lasting(time.Duration(maxAge) * time.Second).Words("en")
+	d := maxAgeCap
+	if maxAge < int64(maxAgeCap/time.Second) {
+		d = time.Duration(maxAge) * time.Second
+	}
+	return cookietable.Lasting(d), true
+}
+
+// Lifetime words a sighting's MaxAge, or says "not known" when no
+// Set-Cookie gave one.
+func Lifetime(maxAge int64) string {
+	e, ok := ExpiryOf(maxAge)
+	if !ok {
+		return "not known"
+	}
+	return e.Words("en")
 }

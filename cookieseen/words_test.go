@@ -19,3 +19,15 @@ func TestWords(t *testing.T) {
 		}
 	}
 }
+
+// A Max-Age past what browsers keep is worded as what they keep.
+func TestExpiryOfCapsAtWhatBrowsersKeep(t *testing.T) {
+	for age, want := range map[int64]string{10 * 365 * 86400: "400 days", 1 << 62: "400 days", 34560000: "400 days", 34559999: "34559999 seconds"} {
+		if e, ok := ExpiryOf(age); !ok || e.Words("en") != want {
+			t.Errorf("ExpiryOf(%d) = %q, %v, want %q", age, e.Words("en"), ok, want)
+		}
+	}
+	if _, ok := ExpiryOf(-1); ok {
+		t.Error("ExpiryOf(-1): a lifetime where none was seen")
+	}
+}
