@@ -70,13 +70,7 @@ func TestMigrationHashesOldAuditIDs(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := ctxT(t)
 			dsn := freshDSN(t, name)
-			var b backend
-			var err error
-			if path, ok := sqlitePath(dsn); ok {
-				b, err = openSQLite(path)
-			} else {
-				b, err = openPostgres(ctx, dsn)
-			}
+			b, _, err := openBackend(ctx, dsn)
 			if err != nil {
 				t.Fatal(err)
 			}

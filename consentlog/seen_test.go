@@ -481,23 +481,8 @@ func TestMigrationAddsSeenTables(t *testing.T) {
 // program left it.
 func openAt(t *testing.T, ctx context.Context, dsn string, v int) *store {
 	t.Helper()
-	var b backend
-	var err error
-	if path, ok := sqlitePath(dsn); ok {
-		b, err = openSQLite(path)
-	} else {
-		b, err = openPostgres(ctx, dsn)
-	}
+	s, err := openMigrated(ctx, dsn, migrations[:v])
 	if err != nil {
-		t.Fatal(err)
-	}
-	s := &store{b: b}
-	if err := s.migrate(ctx, migrations[:v]); err != nil {
-		b.close()
-		t.Fatal(err)
-	}
-	if s.auditKey, err = readAuditKey(ctx, b); err != nil {
-		b.close()
 		t.Fatal(err)
 	}
 	return s

@@ -88,23 +88,22 @@ var ErrUnavailable = errors.New("consent log store unavailable")
 // "postgres://..." or "postgresql://..." for PostgreSQL, anything else is
 // the path of an SQLite file (an optional "sqlite:" prefix is removed).
 func Open(ctx context.Context, dsn string) (Store, error) {
-	var (
-		b    backend
-		err  error
-		name = dsn
-	)
-	if path, ok := sqlitePath(dsn); ok {
-		name = path
-		b, err = openSQLite(path)
-	} else {
-		name = "postgres"
-		b, err = openPostgres(ctx, dsn)
+	s, err := openMigrated(ctx, dsn, migrations)
+	if err != nil {
+		return nil, err // not a nil *store in a non-nil Store
 	}
+	return s, nil
+}
+
+// openMigrated opens dsn and migrates it with ms (tests pass a prefix of
+// migrations to open a store as an older version left it).
+func openMigrated(ctx context.Context, dsn string, ms []migration) (*store, error) {
+	b, name, err := openBackend(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
 	s := &store{b: b}
-	if err := s.migrate(ctx, migrations); err != nil {
+	if err := s.migrate(ctx, ms); err != nil {
 		b.close()
 		return nil, fmt.Errorf("consentlog: migrate %s: %w", name, err)
 	}
@@ -113,6 +112,18 @@ func Open(ctx context.Context, dsn string) (Store, error) {
 		return nil, fmt.Errorf("consentlog: open %s: %w", name, err)
 	}
 	return s, nil
+}
+
+// openBackend connects to the backend dsn names, and says which for
+// errors: the SQLite file's path, or "postgres" (never the DSN, which may
+// hold a password).
+func openBackend(ctx context.Context, dsn string) (b backend, name string, err error) {
+	if path, ok := sqlitePath(dsn); ok {
+		b, err = openSQLite(path)
+		return b, path, err
+	}
+	b, err = openPostgres(ctx, dsn)
+	return b, "postgres", err
 }
 
 type store struct {
