@@ -10,21 +10,22 @@ import (
 	"unicode/utf8"
 )
 
-// soft is the soft mutation of each initial that has one, longest first.
+// soft is the soft mutation of each initial, longest first: the digraphs
+// ch, dd, ff and th do not mutate, so they stand for themselves before
+// their first letters can match.
 var soft = []struct{ from, to string }{
-	{"ll", "l"}, {"rh", "r"},
+	{"ch", "ch"}, {"dd", "dd"}, {"ff", "ff"}, {"th", "th"}, {"ll", "l"}, {"rh", "r"},
 	{"p", "b"}, {"t", "d"}, {"c", "g"}, {"b", "f"}, {"d", "dd"}, {"g", ""}, {"m", "f"},
 }
 
 // Soft returns name softly mutated, keeping its capital: "Cyngor" gives
 // "Gyngor", "Gwynedd" "Wynedd", "Llanwern" "Lanwern". A name with no
-// mutable initial (a vowel, "Ff", "Ch", a digit) is unchanged; so is "Rh"
-// written "rh". Only the first word changes, as in Welsh.
+// mutable initial (a vowel, "Ff", "Ch", "Th", a digit) is unchanged. Only
+// the first word changes, as in Welsh.
 func Soft(name string) string {
 	lower := strings.ToLower(name)
 	for _, m := range soft {
-		if !strings.HasPrefix(lower, m.from) || strings.HasPrefix(lower, "ch") && m.from == "c" ||
-			strings.HasPrefix(lower, "dd") && m.from == "d" || strings.HasPrefix(lower, "ff") {
+		if !strings.HasPrefix(lower, m.from) {
 			continue
 		}
 		rest := name[len(m.from):]

@@ -17,6 +17,7 @@ func TestSoft(t *testing.T) {
 		"Ynys Môn":                "Ynys Môn",
 		"Fflint":                  "Fflint",
 		"Chwarel":                 "Chwarel",
+		"Threfynwy":               "Threfynwy",
 		"Ddinbych":                "Ddinbych",
 		"y wefan hon":             "y wefan hon",
 		"Llanwern County Council": "Lanwern County Council",
