@@ -67,7 +67,7 @@ func (h *Handler) serveChoice(w http.ResponseWriter, r *http.Request) error {
 		return caddyhttp.Error(http.StatusMethodNotAllowed, fmt.Errorf("cookie_consent: choice: method %s", r.Method))
 	}
 	if err := sameOrigin(r); err != nil {
-		return caddyhttp.Error(http.StatusForbidden, err)
+		return caddyhttp.Error(http.StatusForbidden, fmt.Errorf("cookie_consent: choice: %w", err))
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxChoiceBody)
 	if err := r.ParseForm(); err != nil {
@@ -111,7 +111,8 @@ func (h *Handler) serveCurrentChoice(w http.ResponseWriter, r *http.Request) err
 	return json.NewEncoder(w).Encode(resp)
 }
 
-// sameOrigin rejects cross-site posts: a forged choice must not change a
+// sameOrigin rejects cross-site posts (of a choice, or of the banner's
+// report of cookie names): a forged choice must not change a
 // visitor's consent.
 //
 // Origin, which every browser has sent with every POST since 2020, must be
@@ -127,7 +128,7 @@ func sameOrigin(r *http.Request) error {
 	scheme := requestScheme(r)
 	if o, ok := r.Header["Origin"]; ok {
 		if len(o) != 1 || !sameSite(o[0], scheme, r.Host, false) {
-			return fmt.Errorf("cookie_consent: choice: cross-origin post from Origin %q", o)
+			return fmt.Errorf("cross-origin post from Origin %q", o)
 		}
 		return nil
 	}
@@ -136,15 +137,15 @@ func sameOrigin(r *http.Request) error {
 		return nil
 	case "":
 	default:
-		return fmt.Errorf("cookie_consent: choice: %s post", s)
+		return fmt.Errorf("%s post", s)
 	}
 	if ref := r.Header.Get("Referer"); ref != "" {
 		if !sameSite(ref, scheme, r.Host, true) {
-			return fmt.Errorf("cookie_consent: choice: cross-origin post from Referer %q", ref)
+			return fmt.Errorf("cross-origin post from Referer %q", ref)
 		}
 		return nil
 	}
-	return fmt.Errorf("cookie_consent: choice: post without Origin, Sec-Fetch-Site or Referer refused")
+	return fmt.Errorf("post without Origin, Sec-Fetch-Site or Referer refused")
 }
 
 // requestScheme is the scheme the browser used: https when Caddy terminated

@@ -46,7 +46,7 @@ func (h *Handler) serveSeen(w http.ResponseWriter, r *http.Request) error {
 		return caddyhttp.Error(http.StatusMethodNotAllowed, fmt.Errorf("cookie_consent: seen: method %s", r.Method))
 	}
 	if err := sameOrigin(r); err != nil {
-		return caddyhttp.Error(http.StatusForbidden, err)
+		return caddyhttp.Error(http.StatusForbidden, fmt.Errorf("cookie_consent: seen: %w", err))
 	}
 	if v := h.visitorOf(r); !v.Decided || len(v.Decision.Granted) == 0 {
 		return caddyhttp.Error(http.StatusForbidden, errors.New("cookie_consent: seen: a report without consent to anything"))
