@@ -147,7 +147,7 @@ func (h *Handler) placeholder(p banner.Page, v *trackers.Vendor, src string) []b
 			e.Category = c
 		}
 	}
-	return h.rendered.Placeholder(e)
+	return rewrite.EscapeSrcdoc(h.rendered.Placeholder(e))
 }
 
 // untyped reports whether the response has a body and no Content-Type

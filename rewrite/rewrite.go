@@ -86,9 +86,10 @@ type Options struct {
 	OnNeutralise func(v *trackers.Vendor)
 	// Placeholder, when set, returns the document shown in a held-back
 	// <iframe> instead of its content (src is the frame's URL, lang the
-	// page's <html lang>): it becomes
-	// the frame's srcdoc, so the placeholder keeps the frame's place and
-	// size whatever the page's CSS, and the frame is marked
+	// page's <html lang>), escaped by EscapeSrcdoc: it becomes the frame's
+	// srcdoc as it is, so a caller can cache it escaped. The placeholder
+	// keeps the frame's place and size whatever the page's CSS, and the
+	// frame is marked
 	// data-consent-ph. A frame's own srcdoc moves to data-consent-srcdoc.
 	Placeholder func(v *trackers.Vendor, src, lang string) []byte
 	// CookieTable, when set, is written in place of the children of each
@@ -924,17 +925,26 @@ func containsFold(b []byte, s string) bool {
 	return false
 }
 
-// srcdoc renders a placeholder document as the attributes of its frame.
-func (r *Rewriter) srcdoc(doc []byte) []byte {
-	var b bytes.Buffer
-	w := bufio.NewWriterSize(&b, len(doc)+len(doc)/8+32)
+// srcdoc renders a placeholder's escaped document as the attributes of its
+// frame.
+func (r *Rewriter) srcdoc(value []byte) []byte {
+	attrs := ` data-consent-ph srcdoc="`
 	if r.opts.XML {
-		w.WriteString(` data-consent-ph="" srcdoc="`)
-	} else {
-		w.WriteString(` data-consent-ph srcdoc="`)
+		attrs = ` data-consent-ph="" srcdoc="`
 	}
+	b := make([]byte, 0, len(attrs)+len(value)+1)
+	return append(append(append(b, attrs...), value...), '"')
+}
+
+// EscapeSrcdoc escapes a document for a double-quoted srcdoc attribute, as
+// Options.Placeholder returns it: markup characters and every non-ASCII
+// character as references, so it is right in XML and whatever the page's
+// charset.
+func EscapeSrcdoc(doc []byte) []byte {
+	var b bytes.Buffer
+	b.Grow(len(doc) + len(doc)/8)
+	w := bufio.NewWriterSize(&b, 4096)
 	writeAttrValue(w, string(doc))
-	w.WriteByte('"')
 	w.Flush()
 	return b.Bytes()
 }
