@@ -7,12 +7,21 @@ import (
 	"testing"
 
 	"golang.org/x/net/html"
+
+	"github.com/consentgate/consentgate/trackers"
 )
 
-// page returns a realistic council page (the demo home page, with every
-// vendor snippet) repeated to about size bytes.
-func page(b *testing.B, size int) []byte {
-	one, err := os.ReadFile("../testdata/site/index.html")
+// The benchmarks of issue 12 run on testdata/bench/council.html, a 104 KB
+// council page with every vendor snippet a council site carries (see
+// testdata/bench/gen.go); the 5 MB page is that page repeated. Every
+// benchmark feeds the same bytes in the same upstream-sized chunks, so the
+// rewriter's MB/s can be read against the floor's in the same run.
+
+const chunkSize = 32 << 10
+
+// page returns the council page repeated to at least size bytes.
+func page(b testing.TB, size int) []byte {
+	one, err := os.ReadFile("../testdata/bench/council.html")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -23,28 +32,88 @@ func page(b *testing.B, size int) []byte {
 	return buf.Bytes()
 }
 
+// everyRule is Options with every rule on for a visitor who has consented
+// to nothing: head and body insertions, iframe placeholders (rendered and
+// escaped once, as the module caches them), the cookie table, the settings
+// link and a neutralisation counter.
+func everyRule(b testing.TB, neutralised *int) Options {
+	ph := EscapeSrcdoc([]byte(`<!DOCTYPE html><html lang="en"><style>body{margin:0;font:16px sans-serif}</style><p>This video is held back until you allow embedded video cookies.</p><a href="#" target="_top">Load this once</a></html>`))
+	return Options{
+		Catalogue:    catalogue(b),
+		Allowed:      nil,
+		HeadInject:   func(Page) []byte { return []byte(`<script>/* guard */</script>`) },
+		BodyInject:   func(Page) []byte { return []byte(`<div id="consent-banner">banner</div>`) },
+		Placeholder:  func(*trackers.Vendor, string, string) []byte { return ph },
+		CookieTable:  func(Page) []byte { return []byte(`<table><tr><td>_ga</td></tr></table>`) },
+		SettingsHref: "/_consent/settings",
+		OnNeutralise: func(*trackers.Vendor) { *neutralised++ },
+	}
+}
+
+// rewriteOnce rewrites in to io.Discard in upstream-sized chunks and
+// returns the number of elements neutralised.
+func rewriteOnce(b testing.TB, in []byte) int {
+	n := 0
+	r := New(io.Discard, everyRule(b, &n))
+	for i := 0; i < len(in); i += chunkSize {
+		if _, err := r.Write(in[i:min(i+chunkSize, len(in))]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := r.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
 func benchRewrite(b *testing.B, size int) {
 	in := page(b, size)
-	opts := Options{Catalogue: catalogue(b), BodyInject: func(Page) []byte { return []byte("<div>banner</div>") }}
+	if rewriteOnce(b, in) == 0 {
+		b.Fatal("nothing neutralised: the page or the options do not exercise the rules")
+	}
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
 	for b.Loop() {
-		r := New(io.Discard, opts)
-		for i := 0; i < len(in); i += 32 << 10 { // upstream-sized chunks
-			r.Write(in[i:min(i+32<<10, len(in))])
-		}
-		if err := r.Close(); err != nil {
-			b.Fatal(err)
-		}
+		rewriteOnce(b, in)
 	}
 }
 
 func BenchmarkRewrite100KB(b *testing.B) { benchRewrite(b, 100<<10) }
 func BenchmarkRewrite5MB(b *testing.B)   { benchRewrite(b, 5<<20) }
 
-// BenchmarkTokenizer100KB is the floor the rewriter is measured against:
-// x/net/html's tokenizer alone on the same page, reading every token's raw
-// bytes and doing nothing with them.
+// lts keeps the floor's count of '<' alive, so the compiler cannot drop the scan.
+var lts int
+
+// benchFloor is what the rewriter is measured against (issue 12's target:
+// at least half of it): on the same bytes in the same chunks, find every '<'
+// with bytes.IndexByte and copy the chunk into a sink, as a pass-through
+// that looks at every tag would at least do.
+func benchFloor(b *testing.B, size int) {
+	in := page(b, size)
+	sink := make([]byte, chunkSize)
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := 0; i < len(in); i += chunkSize {
+			chunk := in[i:min(i+chunkSize, len(in))]
+			for rest := chunk; ; {
+				j := bytes.IndexByte(rest, '<')
+				if j < 0 {
+					break
+				}
+				lts++
+				rest = rest[j+1:]
+			}
+			copy(sink, chunk)
+		}
+	}
+}
+
+func BenchmarkFloor100KB(b *testing.B) { benchFloor(b, 100<<10) }
+func BenchmarkFloor5MB(b *testing.B)   { benchFloor(b, 5<<20) }
+
+// BenchmarkTokenizer100KB is x/net/html's tokenizer alone on the same page,
+// reading every token's raw bytes and doing nothing with them.
 func BenchmarkTokenizer100KB(b *testing.B) {
 	in := page(b, 100<<10)
 	b.SetBytes(int64(len(in)))
@@ -55,4 +124,24 @@ func BenchmarkTokenizer100KB(b *testing.B) {
 			_ = z.Raw()
 		}
 	}
+}
+
+// BenchmarkAllocsGrowth is issue 12's allocation target, reported as
+// metrics rather than timed: allocations per response on the 100 KB and the
+// 5 MB page, and the extra allocations per MB of page between them. The
+// target is a constant number per response whatever the page size, so
+// allocs/MB should be about 0. It is a benchmark, not a test, only while
+// the x/net/html rewriter (which allocates per attribute) is in place: once
+// the new lexer lands it becomes a test failing when the 5 MB page
+// allocates more than the 100 KB one plus a small constant.
+func BenchmarkAllocsGrowth(b *testing.B) {
+	small, large := page(b, 100<<10), page(b, 5<<20)
+	a1 := testing.AllocsPerRun(5, func() { rewriteOnce(b, small) })
+	a2 := testing.AllocsPerRun(5, func() { rewriteOnce(b, large) })
+	for b.Loop() {
+	}
+	b.ReportMetric(0, "ns/op") // nothing here is timed
+	b.ReportMetric(a1, "allocs/resp-100KB")
+	b.ReportMetric(a2, "allocs/resp-5MB")
+	b.ReportMetric((a2-a1)/(float64(len(large)-len(small))/(1<<20)), "allocs/MB")
 }
