@@ -55,7 +55,7 @@ func tokens(t *testing.T, b []byte) []string {
 
 func TestCacheMatchesRender(t *testing.T) {
 	var c Cache
-	returns := []string{"/", "/services/bins.html?week=2&area=north", `/a"b<c>'d&e`, "/caf%C3%A9?q=%20x+y"}
+	returns := []string{"/", "/services/bins.html?week=2&area=north", `/a"b<c>'d&e`, "/caf%C3%A9?q=%20x+y", "/gwasanaethau/ŵyn?ardal=Llanfair"}
 	for _, locale := range Locales {
 		base := testPage(t, locale, nil)
 		for state := range 64 {

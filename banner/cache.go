@@ -2,24 +2,25 @@ package banner
 
 import (
 	"bytes"
-	"html"
-	"net/url"
-	"strings"
+	"strconv"
 	"sync"
+	"unicode/utf8"
 )
 
 // Cache renders the banner and embed placeholders once per distinct state
 // (locale, decided, GPC, granted categories; provider and link) and fills
 // in the per-visitor values (return path, consent ID, CSP nonces) by
 // substitution. Executing html/template for every page view cost about a
-// quarter of the handler's time, and each placeholder as much again.
+// quarter of the handler's time, and each placeholder as much again. A
+// lookup allocates nothing; a fill allocates its result, once.
 //
 // Every Page given to one Cache must share Text, Site, Prefix, Report,
-// CookieTable, the category providers and the guard configuration (if
-// any): one Cache belongs to one configured handler.
+// CookieTable, the category IDs in their order, the category providers and
+// the guard configuration (if any): one Cache belongs to one configured
+// handler.
 type Cache struct {
 	mu sync.RWMutex
-	m  map[string]*filled
+	m  map[stateKey]*filled
 }
 
 // maxCached bounds the cache: placeholder links come from the pages, so a
@@ -29,62 +30,71 @@ const maxCached = 4096
 
 // Body is Body(p), from the cache. The result must not be modified.
 func (c *Cache) Body(p Page) []byte {
-	q := p
-	return c.get(stateKey("body.html", p), &q, func() []byte { return render("body.html", q) }).fill(p)
+	return c.get(keyOf(kindBody, p, nil), p, nil).fill(&p)
 }
 
 // Head is Head(p), from the cache. The result must not be modified.
 func (c *Cache) Head(p Page) []byte {
-	q := p
-	return c.get(stateKey("head.html", p), &q, func() []byte { return render("head.html", q) }).fill(p)
+	return c.get(keyOf(kindHead, p, nil), p, nil).fill(&p)
 }
 
 // Placeholder is Placeholder(e), from the cache. The result must not be
 // modified.
 func (c *Cache) Placeholder(e Embed) []byte {
-	key := stateKey("placeholder.html", e.Page) + "|" + e.Provider + "|" + e.Category.ID + "|" + e.Link
-	q := e
-	return c.get(key, &q.Page, func() []byte { return render("placeholder.html", q) }).fill(e.Page)
+	return c.get(keyOf(kindPlaceholder, e.Page, &e), e.Page, &e).fill(&e.Page)
 }
 
-// get returns the cached rendering for key, compiling it when missing: p
-// is a copy of the Page that draw renders, whose holes compile overwrites
-// with sentinels.
-func (c *Cache) get(key string, p *Page, draw func() []byte) *filled {
-	c.mu.RLock()
-	f := c.m[key]
-	c.mu.RUnlock()
-	if f != nil {
-		return f
-	}
-	f = compile(p, draw)
-	c.mu.Lock()
-	if c.m == nil {
-		c.m = make(map[string]*filled)
-	}
-	if len(c.m) < maxCached {
-		c.m[key] = f
-	}
-	c.mu.Unlock()
-	return f
+// Srcdoc is Placeholder(e) escaped for a double-quoted attribute value, as
+// an <iframe srcdoc> holds it: markup characters and every non-ASCII
+// character as references (what rewrite.EscapeSrcdoc makes of it). It is
+// cached escaped, so a frame costs a copy, not a rendering and an escape.
+// The result must not be modified.
+func (c *Cache) Srcdoc(e Embed) []byte {
+	return c.get(keyOf(kindSrcdoc, e.Page, &e), e.Page, &e).fill(&e.Page)
 }
 
-// stateKey names everything in p, apart from the holes, that can differ
-// between visitors of one handler.
-func stateKey(name string, p Page) string {
-	var b strings.Builder
-	b.WriteString(name)
-	b.WriteByte('|')
-	b.WriteString(p.Locale)
-	for _, f := range []bool{p.Decided, p.GPC, p.Saved, p.ConsentID != "", p.Nonce != "", p.StyleNonce != "", p.Guard != "", p.XML} {
-		b.WriteByte("01"[btoi(f)])
+// kind is what a cached rendering is of.
+type kind uint8
+
+const (
+	kindBody kind = iota
+	kindHead
+	kindPlaceholder
+	kindSrcdoc // placeholder, escaped as an attribute value
+)
+
+// stateKey names everything in a rendering, apart from the holes, that can
+// differ between visitors of one handler: a comparable struct, so a lookup
+// builds no string.
+type stateKey struct {
+	kind    kind
+	locale  string
+	flags   uint8  // Decided, GPC, Saved, XML and which holes are empty
+	cats    int    // how many categories
+	checked uint64 // bit i: Categories[i].Checked
+
+	provider, category, link string // an Embed's own
+}
+
+// keyOf is the key of rendering t of p (with e for a placeholder). Pages
+// with more categories than checked has bits get a key no other page
+// shares, and so are rendered each time.
+func keyOf(t kind, p Page, e *Embed) stateKey {
+	k := stateKey{kind: t, locale: p.Locale, cats: len(p.Categories)}
+	for i, f := range []bool{p.Decided, p.GPC, p.Saved, p.XML, p.ConsentID != "", p.Nonce != "", p.StyleNonce != "", p.Guard != ""} {
+		k.flags |= uint8(btoi(f)) << i
 	}
-	for _, c := range p.Categories {
-		b.WriteByte('|')
-		b.WriteString(c.ID)
-		b.WriteByte("01"[btoi(c.Checked)])
+	for i, c := range p.Categories {
+		if i == 64 {
+			k.cats = -1
+			break
+		}
+		k.checked |= uint64(btoi(c.Checked)) << i
 	}
-	return b.String()
+	if e != nil {
+		k.provider, k.category, k.link = e.Provider, e.Category.ID, e.Link
+	}
+	return k
 }
 
 func btoi(b bool) int {
@@ -94,48 +104,106 @@ func btoi(b bool) int {
 	return 0
 }
 
-// holes are the per-visitor values of a Page, rendered as sentinels of
+// get returns the cached rendering for k, compiling it from p (and e, for
+// a placeholder) when missing.
+func (c *Cache) get(k stateKey, p Page, e *Embed) *filled {
+	c.mu.RLock()
+	f := c.m[k]
+	c.mu.RUnlock()
+	if f != nil {
+		return f
+	}
+	switch {
+	case k.kind == kindSrcdoc:
+		plain := k
+		plain.kind = kindPlaceholder
+		f = c.get(plain, p, e).escaped()
+	case e != nil:
+		f = compileEmbed(*e)
+	default:
+		f = compilePage(k.kind, p)
+	}
+	if k.cats >= 0 {
+		c.mu.Lock()
+		if c.m == nil {
+			c.m = make(map[stateKey]*filled)
+		}
+		if len(c.m) < maxCached {
+			c.m[k] = f
+		}
+		c.mu.Unlock()
+	}
+	return f
+}
+
+// compilePage renders body or head with p's holes as sentinels.
+func compilePage(t kind, p Page) *filled {
+	setSentinels(&p)
+	name := "body.html"
+	if t == kindHead {
+		name = "head.html"
+	}
+	return split(render(name, p))
+}
+
+// compileEmbed renders a placeholder with e's holes as sentinels.
+func compileEmbed(e Embed) *filled {
+	setSentinels(&e.Page)
+	return split(render("placeholder.html", e))
+}
+
+// The holes are the per-visitor values of a Page, rendered as sentinels of
 // plain letters (every escaper html/template applies leaves them unchanged)
 // and substituted, escaped, into the cached bytes.
-var holes = []struct {
-	sentinel string
-	get      func(*Page) *string
-}{
-	{"cgHoleReturnTo7q", func(p *Page) *string { return &p.ReturnTo }},
-	{"cgHoleConsentId7q", func(p *Page) *string { return &p.ConsentID }},
-	{"cgHoleNonce7q", func(p *Page) *string { return &p.Nonce }},
-	{"cgHoleStyleNonce7q", func(p *Page) *string { return &p.StyleNonce }},
+var sentinels = [...]string{"cgHoleReturnTo7q", "cgHoleConsentId7q", "cgHoleNonce7q", "cgHoleStyleNonce7q"}
+
+// holeOf is the field of p that hole i stands for.
+func holeOf(p *Page, i int) *string {
+	switch i {
+	case 0:
+		return &p.ReturnTo
+	case 1:
+		return &p.ConsentID
+	case 2:
+		return &p.Nonce
+	}
+	return &p.StyleNonce
+}
+
+// setSentinels puts the sentinels in p's holes. An empty value can change
+// the markup ({{if .ConsentID}}), so emptiness is part of the state key and
+// stays empty here; the return path is always there.
+func setSentinels(p *Page) {
+	for i, s := range sentinels {
+		if v := holeOf(p, i); *v != "" || i == 0 {
+			*v = s
+		}
+	}
 }
 
 // hole is one occurrence of a per-visitor value in a rendered template.
 type hole struct {
-	field int  // index into holes
+	field int  // index into sentinels
 	query bool // inside a URL query ("return_to=…"), so query-escaped too
 }
 
 // filled is a rendered template split at its holes: parts[i] comes before
-// holes[i], and the last part ends it.
+// holes[i], and the last part ends it. The parts are ASCII (render makes
+// them so).
 type filled struct {
 	parts [][]byte
 	holes []hole
+	attr  bool // the parts are escaped as an attribute value, and the holes are to be
+	size  int  // the length of the parts
 }
 
-// compile renders with the holes of *p set to their sentinels (a copy the
-// caller gives, as draw sees it) and splits the result at them.
-func compile(p *Page, draw func() []byte) *filled {
-	for _, h := range holes {
-		// An empty value can change the markup ({{if .ConsentID}}), so
-		// emptiness is part of the state key and stays empty here.
-		if v := h.get(p); *v != "" || h.sentinel == holes[0].sentinel {
-			*v = h.sentinel
-		}
-	}
-	out := draw()
-	f := &filled{}
+// split cuts a rendering at its sentinels.
+func split(out []byte) *filled {
+	f := &filled{size: len(out)}
 	for {
 		at, field := -1, -1
-		for i, h := range holes {
-			if j := bytes.Index(out, []byte(h.sentinel)); j >= 0 && (at < 0 || j < at) {
+		for i, s := range sentinels {
+			if j := bytes.Index(out, []byte(s)); j >= 0 && (at < 0 || j < at) {
 				at, field = j, i
 			}
 		}
@@ -145,26 +213,110 @@ func compile(p *Page, draw func() []byte) *filled {
 		}
 		f.parts = append(f.parts, out[:at])
 		f.holes = append(f.holes, hole{field: field, query: bytes.HasSuffix(out[:at], []byte("return_to="))})
-		out = out[at+len(holes[field].sentinel):]
+		f.size -= len(sentinels[field])
+		out = out[at+len(sentinels[field]):]
 	}
 }
 
-func (f *filled) fill(p Page) []byte {
+// escaped is f with its parts escaped as an attribute value, and holes
+// that will be.
+func (f *filled) escaped() *filled {
+	g := &filled{holes: f.holes, attr: true}
+	for _, part := range f.parts {
+		e := appendAttr(nil, part)
+		g.parts = append(g.parts, e)
+		g.size += len(e)
+	}
+	return g
+}
+
+// fill substitutes p's values into the holes.
+func (f *filled) fill(p *Page) []byte {
 	if len(f.holes) == 0 {
 		return f.parts[0]
 	}
-	n := 0
-	for _, part := range f.parts {
-		n += len(part)
-	}
-	out := make([]byte, 0, n+256)
+	out := make([]byte, 0, f.size+256)
 	for i, h := range f.holes {
 		out = append(out, f.parts[i]...)
-		v := *holes[h.field].get(&p)
+		v := *holeOf(p, h.field)
 		if h.query {
-			v = url.QueryEscape(v)
+			out = appendQuery(out, v) // nothing markup-special is left
+			continue
 		}
-		out = append(out, html.EscapeString(v)...)
+		out = appendText(out, v, f.attr)
 	}
-	return asciiOnly(append(out, f.parts[len(f.parts)-1]...))
+	return append(out, f.parts[len(f.parts)-1]...)
+}
+
+// appendText appends s as html.EscapeString and then asciiOnly would make
+// it, and with attr escaped once more by appendAttr: each reference's '&'
+// as "&amp;".
+func appendText(out []byte, s string, attr bool) []byte {
+	for _, r := range s {
+		var ref string
+		switch r {
+		case '&':
+			ref = "amp;"
+		case '\'':
+			ref = "#39;"
+		case '<':
+			ref = "lt;"
+		case '>':
+			ref = "gt;"
+		case '"':
+			ref = "#34;"
+		}
+		if ref == "" && r < utf8.RuneSelf {
+			out = append(out, byte(r))
+			continue
+		}
+		out = append(out, '&')
+		if attr {
+			out = append(out, "amp;"...)
+		}
+		if ref != "" {
+			out = append(out, ref...)
+			continue
+		}
+		out = append(out, '#')
+		out = strconv.AppendInt(out, int64(r), 10)
+		out = append(out, ';')
+	}
+	return out
+}
+
+// appendAttr appends the ASCII b escaped for a double-quoted attribute value.
+func appendAttr(out, b []byte) []byte {
+	for _, c := range b {
+		switch c {
+		case '&':
+			out = append(out, "&amp;"...)
+		case '"':
+			out = append(out, "&quot;"...)
+		case '<':
+			out = append(out, "&lt;"...)
+		case '>':
+			out = append(out, "&gt;"...)
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// appendQuery appends s as url.QueryEscape makes it, without the string
+// that allocates.
+func appendQuery(out []byte, s string) []byte {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == '~':
+			out = append(out, c)
+		case c == ' ':
+			out = append(out, '+')
+		default:
+			out = append(out, '%', hex[c>>4], hex[c&15])
+		}
+	}
+	return out
 }

@@ -112,3 +112,13 @@ func grantedLabel(granted []trackers.Category) string {
 	}
 	return "some"
 }
+
+// neutralisedOf is the neutralised-elements counter of vendor v, looked up
+// in the vector once per vendor and configuration rather than per element.
+func (h *Handler) neutralisedOf(v *trackers.Vendor) prometheus.Counter {
+	if c, ok := h.neutralisedBy.Load(v); ok {
+		return c.(prometheus.Counter)
+	}
+	c, _ := h.neutralisedBy.LoadOrStore(v, metrics.neutralised.WithLabelValues(v.ID))
+	return c.(prometheus.Counter)
+}

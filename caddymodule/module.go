@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -132,6 +133,9 @@ type Handler struct {
 	texts         map[string]*banner.Text
 	providers     map[trackers.Category][]string
 	rendered      *banner.Cache
+	bannerCats    map[string][][]banner.Category // locale → grant mask → the settings layer's rows (newBannerCategories)
+	links         *providerLinks
+	neutralisedBy *sync.Map // *trackers.Vendor → its neutralised-elements counter (neutralisedOf)
 	consentLog    *logHandle
 	console       http.Handler // the DPO console, when enabled
 	logKey        string
@@ -245,6 +249,8 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 			h.providers[v.Category] = append(h.providers[v.Category], v.Name)
 		}
 	}
+	h.bannerCats = h.newBannerCategories()
+	h.links, h.neutralisedBy = new(providerLinks), new(sync.Map)
 	h.cookies = h.newCookiePolicy()
 	if h.CookieTableSelector != "" {
 		h.tableSelector, _ = rewrite.ParseSelector(h.CookieTableSelector) // Validate has checked it

@@ -1,12 +1,10 @@
 package caddymodule
 
 import (
-	"cmp"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,11 +12,8 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
-	"github.com/consentgate/consentgate/banner"
 	"github.com/consentgate/consentgate/consent"
-	"github.com/consentgate/consentgate/cookieseen"
 	"github.com/consentgate/consentgate/rewrite"
-	"github.com/consentgate/consentgate/trackers"
 )
 
 // mode is what the wrapper does with a response, decided once in WriteHeader.
@@ -52,6 +47,7 @@ type responseWriter struct {
 	sniffed    []byte  // the first bytes of an untyped body, while sniffing
 	kind       docKind // what the rewritten response is: page, frame, fragment, SVG
 	xml        bool    // XHTML or SVG: inserted markup must be well-formed
+	injection          // the per-response values the rewriter's insertions take
 
 	neutralised []string // vendor IDs made inert, collected only for debug logging
 }
@@ -77,77 +73,44 @@ func (w *responseWriter) WriteHeader(status int) {
 	w.start(hdr)
 }
 
-// newRewriter builds the rewriter for one HTML response in content encoding enc.
+// newRewriter builds the rewriter for one HTML response in content encoding
+// enc. What it inserts is rendered once per configuration, locale and
+// visitor state (banner.Cache); the callbacks only fill in w's injection.
 func (h *Handler) newRewriter(w *responseWriter, enc string) *rewrite.Rewriter {
-	v, r := w.v, w.req
-	returnTo := originalURI(r)
-	nonce, styleNonce := cspNonces(w.Header())
+	w.returnTo = originalURI(w.req)
 	// A nonce in the header wins; one in a <meta> policy is the rewriter's
 	// to find before it inserts anything.
-	page := func(rp rewrite.Page) banner.Page {
-		p := h.page(v, h.locale(r.URL.Path, rp.Lang), returnTo)
-		p.Nonce, p.StyleNonce = cmp.Or(nonce, rp.ScriptNonce), cmp.Or(styleNonce, rp.StyleNonce)
-		p.XML = w.xml
-		return p
-	}
-	xml := func(b []byte, inHead bool) []byte {
-		if w.xml {
-			return banner.XHTML(b, inHead)
-		}
-		return b
-	}
-	head := func(rp rewrite.Page) []byte { return xml(h.rendered.Head(page(rp)), true) }
+	w.nonce, w.styleNonce = cspNonces(w.Header())
+	w.debug = h.logger.Core().Enabled(zap.DebugLevel)
+	w.seen = w.seenBuf[:0]
 	opts := rewrite.Options{
-		Catalogue: h.rewriting,
-		Allowed:   v.Allows,
-		Decode:    decoders[enc],
-		XML:       w.xml,
-		Placeholder: func(vd *trackers.Vendor, src, lang string) []byte {
-			return h.placeholder(page(rewrite.Page{Lang: lang}), vd, src)
-		},
+		Catalogue:    h.rewriting,
+		Allowed:      allowing(w.v),
+		Decode:       decoders[enc],
+		XML:          w.xml,
+		Placeholder:  w.placeholder,
+		OnNeutralise: w.neutralise,
 	}
 	// What is inserted depends on what the response is: only a page the
 	// visitor navigated to gets a banner; a fragment gets nothing, or a
 	// page swapping it in would show two; an SVG gets no HTML at all.
 	switch w.kind {
 	case kindPage:
-		opts.SniffDocument = !saysNavigation(r)
-		opts.HeadInject, opts.FrameInject = head, head
-		opts.BodyInject = func(rp rewrite.Page) []byte { return xml(h.rendered.Body(page(rp)), false) }
+		opts.SniffDocument = !saysNavigation(w.req)
+		opts.HeadInject = w.head
+		opts.FrameInject, opts.BodyInject = opts.HeadInject, w.body
 	case kindFrame:
-		opts.HeadInject, opts.FrameInject = head, head
+		opts.HeadInject = w.head
+		opts.FrameInject = opts.HeadInject
 	}
 	// The site's own privacy page shows the cookie table where it marks
 	// it, whatever the response is; an SVG has no HTML to put it in.
 	if w.kind != kindSVG {
-		opts.CookieTable = func(rp rewrite.Page) []byte { return h.cookieTableFill(v, h.locale(r.URL.Path, rp.Lang), returnTo) }
+		opts.CookieTable = w.cookieTable
 		opts.CookieTableSelector = h.tableSelector
-		opts.SettingsHref = Prefix + "/settings?return_to=" + url.QueryEscape(returnTo)
-	}
-	debug := h.logger.Core().Enabled(zap.DebugLevel)
-	seen := make([]string, 0, 8) // the vendors this page was seen to use, each noted once
-	opts.OnNeutralise = func(vd *trackers.Vendor) {
-		metrics.neutralised.WithLabelValues(vd.ID).Inc()
-		if !slices.Contains(seen, vd.ID) {
-			seen = append(seen, vd.ID)
-			h.consentLog.seen.add(cookieseen.Sighting{Kind: cookieseen.Vendor, Name: vd.ID, Source: cookieseen.Page, MaxAge: -1})
-		}
-		if debug {
-			w.neutralised = append(w.neutralised, vd.ID)
-		}
+		opts.SettingsHref = Prefix + "/settings?return_to=" + url.QueryEscape(w.returnTo)
 	}
 	return rewrite.New(bodyWriter{w}, opts)
-}
-
-// placeholder is the document a held-back frame shows instead.
-func (h *Handler) placeholder(p banner.Page, v *trackers.Vendor, src string) []byte {
-	e := banner.Embed{Page: p, Provider: v.Name, Link: banner.ProviderLink(src)}
-	for _, c := range p.Categories {
-		if c.ID == string(v.Category) {
-			e.Category = c
-		}
-	}
-	return rewrite.EscapeSrcdoc(h.rendered.Placeholder(e))
 }
 
 // untyped reports whether the response has a body and no Content-Type

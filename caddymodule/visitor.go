@@ -2,6 +2,7 @@ package caddymodule
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,7 +27,7 @@ func (h *Handler) locale(path, pageLang string) string {
 			return "cy"
 		}
 	}
-	if l := strings.ToLower(pageLang); l == "cy" || strings.HasPrefix(l, "cy-") {
+	if len(pageLang) >= 2 && strings.EqualFold(pageLang[:2], "cy") && (len(pageLang) == 2 || pageLang[2] == '-') {
 		return "cy"
 	}
 	return "en"
@@ -34,11 +35,11 @@ func (h *Handler) locale(path, pageLang string) string {
 
 // page builds the banner's view of a visitor.
 func (h *Handler) page(v consent.Visitor, locale, returnTo string) banner.Page {
-	t := h.texts[locale]
 	p := banner.Page{
-		Locale: locale, Text: t, Site: h.siteName(locale), Prefix: Prefix,
+		Locale: locale, Text: h.texts[locale], Site: h.siteName(locale), Prefix: Prefix,
 		CookieTable: h.CookieTablePath, ReturnTo: returnTo,
 		Decided: v.Decided, ConsentID: v.Decision.ID, GPC: v.GPC, Report: h.reportShare(),
+		Categories: h.bannerCats[locale][grantMask(v)],
 	}
 	if !v.Decided {
 		p.ConsentID = ""
@@ -46,14 +47,62 @@ func (h *Handler) page(v consent.Visitor, locale, returnTo string) banner.Page {
 	if !v.GrantsAll() {
 		p.Guard = h.guardConfig
 	}
-	for _, c := range trackers.Categories {
-		ct := t.Categories[string(c)]
-		p.Categories = append(p.Categories, banner.Category{
-			ID: string(c), Name: ct.Name, Desc: ct.Desc,
-			Providers: h.providers[c], Checked: v.Decided && v.Decision.Allows(c),
-		})
-	}
 	return p
+}
+
+// grantMask has bit i set when v has consented to trackers.Categories[i].
+func grantMask(v consent.Visitor) int {
+	m := 0
+	for i, c := range trackers.Categories {
+		if v.Allows(c) {
+			m |= 1 << i
+		}
+	}
+	return m
+}
+
+// newBannerCategories is every row set of the settings layer, by locale and
+// grant mask: the banner's categories differ only by those, so a page view
+// builds none.
+func (h *Handler) newBannerCategories() map[string][][]banner.Category {
+	out := map[string][][]banner.Category{}
+	for locale, t := range h.texts {
+		byMask := make([][]banner.Category, 1<<len(trackers.Categories))
+		for m := range byMask {
+			for i, c := range trackers.Categories {
+				ct := t.Categories[string(c)]
+				byMask[m] = append(byMask[m], banner.Category{
+					ID: string(c), Name: ct.Name, Desc: ct.Desc, Providers: h.providers[c], Checked: m&(1<<i) != 0,
+				})
+			}
+		}
+		out[locale] = byMask
+	}
+	return out
+}
+
+// allowedBy is rewrite.Options.Allowed for each grant mask, so a response
+// makes no closure for it.
+var allowedBy = func() []func(trackers.Category) bool {
+	out := make([]func(trackers.Category) bool, 1<<len(trackers.Categories))
+	for m := range out {
+		out[m] = func(c trackers.Category) bool {
+			i := slices.Index(trackers.Categories, c)
+			return c == trackers.Necessary || i >= 0 && m&(1<<i) != 0
+		}
+	}
+	return out
+}()
+
+// allowing is v.Allows, shared by every visitor who granted the same: a
+// choice naming a category outside trackers.Categories keeps its own.
+func allowing(v consent.Visitor) func(trackers.Category) bool {
+	for _, c := range v.Decision.Granted {
+		if c != trackers.Necessary && !slices.Contains(trackers.Categories, c) {
+			return v.Allows
+		}
+	}
+	return allowedBy[grantMask(v)]
 }
 
 // defaultCookieReport is the share of consenting visitors' page views whose

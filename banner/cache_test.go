@@ -1,0 +1,43 @@
+package banner
+
+import (
+	"html"
+	"net/url"
+	"testing"
+)
+
+// TestHoleEscaping: a hole is filled in byte for byte as
+// html.EscapeString and asciiOnly made it, a query hole as url.QueryEscape,
+// and a srcdoc hole with each reference's '&' escaped once more.
+func TestHoleEscaping(t *testing.T) {
+	for _, s := range []string{"", "/", "/services/bins.html?week=2&area=north", `/a"b<c>'d&e`, "/gwasanaethau/ŵyn?ardal=Llanfair Pwll", "/caf\xffé\U0001F36A", "a b+c~d.e_f-g%"} {
+		want := string(asciiOnly([]byte(html.EscapeString(s))))
+		if got := string(appendText(nil, s, false)); got != want {
+			t.Errorf("text %q: got %q, want %q", s, got, want)
+		}
+		if got, want := string(appendText(nil, s, true)), string(appendAttr(nil, []byte(want))); got != want {
+			t.Errorf("srcdoc text %q: got %q, want %q", s, got, want)
+		}
+		if got, want := string(appendQuery(nil, s)), url.QueryEscape(s); got != want {
+			t.Errorf("query %q: got %q, want %q", s, got, want)
+		}
+	}
+}
+
+// TestCachedRenderingAllocatesOnce: from the cache, a banner or a frame's
+// srcdoc costs the one allocation of its result, whatever the state.
+func TestCachedRenderingAllocatesOnce(t *testing.T) {
+	var c Cache
+	p := testPage(t, "cy", nil)
+	p.ReturnTo, p.Decided, p.ConsentID, p.Nonce = "/gwasanaethau/ŵyn?a=1&b=2", true, "abcdefghij", "n0nce"
+	e := Embed{Page: p, Provider: "YouTube", Category: p.Categories[1], Link: "https://www.youtube.com/watch?v=x"}
+	for name, render := range map[string]func(){
+		"body":   func() { c.Body(p) },
+		"srcdoc": func() { c.Srcdoc(e) },
+	} {
+		render()
+		if n := testing.AllocsPerRun(100, render); n != 1 {
+			t.Errorf("%s: %v allocations, want 1", name, n)
+		}
+	}
+}
