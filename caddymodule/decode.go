@@ -69,7 +69,7 @@ var decoders = func() map[string]func(io.Reader) (io.Reader, error) {
 
 func chainDecoder(chain []string, charset string) func(io.Reader) (io.Reader, error) {
 	return func(r io.Reader) (io.Reader, error) {
-		var layers layered
+		layers := new(layered)
 		for i := len(chain) - 1; i >= 0; i-- {
 			d, err := codings[chain[i]](r)
 			if err != nil {
@@ -81,14 +81,15 @@ func chainDecoder(chain []string, charset string) func(io.Reader) (io.Reader, er
 			}
 			r = d
 		}
-		layers.Reader = byBOM(r, charset)
-		return &layers, nil
+		layers.bomReader = bomReader{r: r, charset: charset}
+		return layers, nil
 	}
 }
 
-// layered is a decoded body; closing it closes every decoder under it.
+// layered is a decoded body, read by its byte order mark; closing it closes
+// every decoder under it.
 type layered struct {
-	io.Reader
+	bomReader
 	closers []io.Closer
 }
 
@@ -102,45 +103,46 @@ func (l *layered) Close() error {
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
-// byBOM reads r as a browser would: by its byte order mark, else by the
-// declared charset (one of the UTF-16 suffixes, or "" for an
-// ASCII-compatible one the rewriter reads as it is).
-func byBOM(r io.Reader, charset string) io.Reader {
-	return &bomReader{r: r, charset: charset}
-}
-
-// bomReader looks at the first bytes on the first Read, when the rewriter
-// starts reading, and from then on is only the reader it chose.
+// bomReader reads r as a browser would: by its byte order mark, else by
+// the declared charset (one of the UTF-16 suffixes, or "" for an
+// ASCII-compatible one the rewriter reads as it is). It looks at the first
+// bytes on the first Read, when the rewriter starts reading, and from then
+// on gives back those it did not replace, then the reader it chose.
 type bomReader struct {
 	r       io.Reader
 	charset string
 	chosen  bool
+	head    [3]byte
+	pending []byte // the part of head still to be read, before r
 }
 
 func (b *bomReader) Read(p []byte) (int, error) {
 	if !b.chosen {
 		b.chosen = true
-		head := make([]byte, 3)
-		n, err := io.ReadFull(b.r, head)
+		n, err := io.ReadFull(b.r, b.head[:])
 		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
 			return 0, err
 		}
-		head = head[:n]
-		rest := io.MultiReader(bytes.NewReader(head), b.r)
+		head := b.head[:n]
 		switch {
 		case bytes.HasPrefix(head, utf8BOM):
-			b.r = rest
+			b.pending = head
 		case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
 			b.r = fromUTF16(io.MultiReader(bytes.NewReader(head[2:]), b.r), unicode.LittleEndian)
 		case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
 			b.r = fromUTF16(io.MultiReader(bytes.NewReader(head[2:]), b.r), unicode.BigEndian)
 		case b.charset == utf16LE:
-			b.r = fromUTF16(rest, unicode.LittleEndian)
+			b.r = fromUTF16(io.MultiReader(bytes.NewReader(head), b.r), unicode.LittleEndian)
 		case b.charset == utf16BE:
-			b.r = fromUTF16(rest, unicode.BigEndian)
+			b.r = fromUTF16(io.MultiReader(bytes.NewReader(head), b.r), unicode.BigEndian)
 		default:
-			b.r = rest
+			b.pending = head
 		}
+	}
+	if len(b.pending) > 0 {
+		n := copy(p, b.pending)
+		b.pending = b.pending[n:]
+		return n, nil
 	}
 	return b.r.Read(p)
 }
@@ -191,21 +193,87 @@ func isUTF16(chain string) bool {
 // the same type. So "text/plain, text/html" is HTML, as Chromium renders it.
 func contentType(hdr http.Header) (mediaType, charset string) {
 	for _, field := range hdr.Values("Content-Type") {
-		for _, v := range splitOutsideQuotes(field) {
-			mt, params, err := mime.ParseMediaType(v)
-			if err != nil && err != mime.ErrInvalidMediaParameter || mt == "*/*" || !strings.Contains(mt, "/") {
+		one := [1]string{field}
+		values := one[:]
+		if strings.Contains(field, ",") {
+			values = splitOutsideQuotes(field)
+		}
+		for _, v := range values {
+			mt, cs, hasCS := simpleContentType(v)
+			if mt == "" {
+				var params map[string]string
+				var err error
+				if mt, params, err = mime.ParseMediaType(v); err != nil && err != mime.ErrInvalidMediaParameter {
+					continue
+				}
+				cs, hasCS = params["charset"]
+			}
+			if mt == "*/*" || !strings.Contains(mt, "/") {
 				continue
 			}
-			cs, ok := params["charset"]
 			if mt != mediaType {
 				mediaType, charset = mt, ""
 			}
-			if ok {
+			if hasCS {
 				charset = strings.ToLower(strings.TrimSpace(cs))
 			}
 		}
 	}
 	return mediaType, charset
+}
+
+// simpleContentType is mime.ParseMediaType for the usual value, a type
+// and subtype with at most a charset, without the map and strings that
+// allocates for every response: mt is "" for any other value.
+func simpleContentType(v string) (mt, charset string, hasCharset bool) {
+	i := skipSpace(v, 0)
+	j := tokenEnd(v, i)
+	if j == i || j == len(v) || v[j] != '/' {
+		return "", "", false
+	}
+	k := tokenEnd(v, j+1)
+	if k == j+1 {
+		return "", "", false
+	}
+	mt = strings.ToLower(v[i:k])
+	if i = skipSpace(v, k); i == len(v) {
+		return mt, "", false
+	}
+	if v[i] != ';' {
+		return "", "", false
+	}
+	i = skipSpace(v, i+1)
+	j = tokenEnd(v, i)
+	if !strings.EqualFold(v[i:j], "charset") {
+		return "", "", false
+	}
+	if i = skipSpace(v, j); i == len(v) || v[i] != '=' {
+		return "", "", false
+	}
+	i = skipSpace(v, i+1)
+	j = tokenEnd(v, i)
+	if j == i || skipSpace(v, j) != len(v) {
+		return "", "", false
+	}
+	return mt, v[i:j], true
+}
+
+// skipSpace is the index of the first byte from i that is not a space or
+// tab.
+func skipSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// tokenEnd is the index of the first byte from i that is not an HTTP token
+// character (RFC 9110), as mime reads them.
+func tokenEnd(s string, i int) int {
+	for i < len(s) && s[i] > ' ' && s[i] < 0x7f && !strings.ContainsRune(`()<>@,;:\"/[]?=`, rune(s[i])) {
+		i++
+	}
+	return i
 }
 
 // splitOutsideQuotes splits a header value at commas not inside a quoted

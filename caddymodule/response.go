@@ -32,7 +32,7 @@ const (
 // mode holds the status line back until the first rewritten byte, so that
 // an undecodable body can still become a clean 502.
 type responseWriter struct {
-	*caddyhttp.ResponseWriterWrapper
+	caddyhttp.ResponseWriterWrapper
 	h    *Handler
 	req  *http.Request
 	v    consent.Visitor
@@ -397,7 +397,7 @@ func (w *responseWriter) FlushError() error {
 			return nil
 		}
 	}
-	return http.NewResponseController(w.ResponseWriterWrapper).Flush()
+	return http.NewResponseController(&w.ResponseWriterWrapper).Flush()
 }
 
 // finish ends the rewrite once next has returned. An undecodable body that
@@ -438,7 +438,7 @@ func (w *responseWriter) finish() error {
 	// The status line is out: the only honest end is an incomplete one (no
 	// last chunk, or a reset stream), as reverse_proxy gives an upstream
 	// reset, so no browser or cache takes the prefix for the whole page.
-	_ = http.NewResponseController(w.ResponseWriterWrapper).Flush()
+	_ = http.NewResponseController(&w.ResponseWriterWrapper).Flush()
 	panic(http.ErrAbortHandler)
 }
 
