@@ -20,8 +20,10 @@ var ratios = [][4]string{
 
 var procSuffix = regexp.MustCompile(`-\d+$`)
 
-// summarise prints, from `go test -bench -count N` output, the median of
-// every metric of every benchmark, then the ratios above.
+// summarise prints, from rounds of `go test -bench` output, the median of
+// every metric of every benchmark, then the ratios above: the median of
+// the ratios within each round, so that load on the machine that varies
+// between rounds cancels out.
 func summarise(w io.Writer, file string) error {
 	f, err := os.Open(file)
 	if err != nil {
@@ -64,16 +66,27 @@ func summarise(w io.Writer, file string) error {
 			if u == "ns/op" && median(metrics[name][u]) == 0 {
 				continue
 			}
-			parts = append(parts, fmt.Sprintf("%.4g %s", median(metrics[name][u]), u))
+			parts = append(parts, number(median(metrics[name][u]))+" "+u)
 		}
 		fmt.Fprintf(w, "  %-40s %s (%d runs)\n", name, strings.Join(parts, "  "), len(metrics[name][units[name][0]]))
 	}
 	for _, r := range ratios {
-		num, den := median(metrics[r[1]]["MB/s"]), median(metrics[r[2]]["MB/s"])
-		if num == 0 || den == 0 {
-			continue
+		num, den := metrics[r[1]]["MB/s"], metrics[r[2]]["MB/s"]
+		var q []float64
+		for i := range min(len(num), len(den)) {
+			q = append(q, num[i]/den[i])
 		}
-		fmt.Fprintf(w, "RATIO %-40s %.3f (target %s)\n", r[0], num/den, r[3])
+		if len(q) > 0 {
+			fmt.Fprintf(w, "RATIO %-40s %.3f (target %s; %d rounds)\n", r[0], median(q), r[3], len(q))
+		}
 	}
 	return nil
+}
+
+// number prints a figure with three significant digits, without exponent.
+func number(v float64) string {
+	if v >= 1000 || v <= -1000 {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
 }
