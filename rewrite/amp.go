@@ -53,11 +53,11 @@ func (r *Rewriter) ampStart(name string, raw []byte, complete bool) {
 func (r *Rewriter) writeHeldAMP(name string, raw []byte, v *trackers.Vendor) {
 	r.neutralised(v)
 	w := r.out
-	w.WriteString(`<cg-held data-consent="`)
+	w.WriteString("<" + heldElement + " " + attrCategory + `="`)
 	w.WriteString(string(v.Category))
-	w.WriteString(`" data-consent-vendor="`)
+	w.WriteString(`" ` + attrVendor + `="`)
 	writeAttrValue(w, v.ID)
-	w.WriteString(`" data-consent-el="`)
+	w.WriteString(`" ` + attrElement + `="`)
 	w.WriteString(name)
 	w.WriteByte('"')
 	w.Write(raw[1+len(name):])
@@ -74,7 +74,7 @@ func (r *Rewriter) ampEnd(name string, raw []byte) {
 		held := r.amp[i].flag
 		r.amp = r.amp[:i]
 		if held {
-			r.out.WriteString("</cg-held")
+			r.out.WriteString("</" + heldElement)
 			r.out.Write(raw[2+len(name):])
 			return
 		}

@@ -7,6 +7,8 @@ import (
 	"iter"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+	"unsafe"
 )
 
 // attr is one attribute of a raw start tag, located by byte offsets so that
@@ -42,6 +44,112 @@ func (a attr) value() string {
 		return string(a.val)
 	}
 	return html.UnescapeString(string(a.val))
+}
+
+// view is the attribute's entity-decoded value for matching only: it
+// shares memory with the raw tag or r.scratch, so it must not outlive the
+// call it is passed to, nor another call to view. It allocates only for a
+// value with a named reference other than &amp; &lt; &gt; &quot; &apos;.
+func (r *Rewriter) view(a attr) string {
+	if bytes.IndexByte(a.val, '&') < 0 {
+		return transient(a)
+	}
+	d, ok := decodeRefs(r.scratch[:0], a.val)
+	if !ok {
+		return a.value()
+	}
+	r.scratch = d
+	return unsafe.String(unsafe.SliceData(d), len(d))
+}
+
+// transient is view without the decoding buffer: for a value without
+// references it shares the raw tag's memory, with the same rules.
+func transient(a attr) string {
+	if bytes.IndexByte(a.val, '&') >= 0 {
+		return a.value()
+	}
+	return unsafe.String(unsafe.SliceData(a.val), len(a.val))
+}
+
+// decodeRefs appends v to dst with its character references decoded, as a
+// browser decodes an attribute value; false for a reference it does not
+// know, which html.UnescapeString's table may. A '&', letters or digits
+// and '=' stay as they are (§13.2.5.73: the query strings of tracking URLs).
+func decodeRefs(dst, v []byte) ([]byte, bool) {
+	for {
+		i := bytes.IndexByte(v, '&')
+		if i < 0 {
+			return append(dst, v...), true
+		}
+		dst = append(dst, v[:i]...)
+		v = v[i:]
+		j := 1
+		for j < len(v) && (isLetter(v[j]) || '0' <= v[j] && v[j] <= '9' || j == 1 && v[j] == '#') {
+			j++
+		}
+		if j == len(v) || v[j] != ';' {
+			if j > 1 && (v[1] == '#' || j == len(v) || v[j] != '=') {
+				return nil, false // a numeric or legacy reference without ';'
+			}
+			// In an attribute, letters and '=' are never a reference.
+			dst, v = append(dst, v[:j]...), v[j:]
+			continue
+		}
+		ref := v[1:j]
+		switch string(ref) {
+		case "amp":
+			dst = append(dst, '&')
+		case "lt":
+			dst = append(dst, '<')
+		case "gt":
+			dst = append(dst, '>')
+		case "quot":
+			dst = append(dst, '"')
+		case "apos":
+			dst = append(dst, '\'')
+		default:
+			if len(ref) < 2 || ref[0] != '#' {
+				return nil, false
+			}
+			n, ok := charRef(ref[1:])
+			if !ok {
+				return nil, false
+			}
+			dst = utf8.AppendRune(dst, n)
+		}
+		v = v[j+1:]
+	}
+}
+
+// charRef decodes the digits of a numeric reference (x and hex digits, or
+// decimal), for the code points that decode to themselves.
+func charRef(d []byte) (rune, bool) {
+	base := 10
+	if len(d) > 0 && (d[0] == 'x' || d[0] == 'X') {
+		base, d = 16, d[1:]
+	}
+	if len(d) == 0 || len(d) > 6 {
+		return 0, false
+	}
+	var n rune
+	for _, c := range d {
+		var k rune
+		switch {
+		case '0' <= c && c <= '9':
+			k = rune(c - '0')
+		case base == 16 && 'a' <= c|0x20 && c|0x20 <= 'f':
+			k = rune(c|0x20-'a') + 10
+		default:
+			return 0, false
+		}
+		n = n*rune(base) + k
+	}
+	// NUL, surrogates, C1 controls (windows-1252 in HTML) and beyond
+	// Unicode are left to html.UnescapeString.
+	if n == 0 || 0x80 <= n && n < 0xa0 || 0xd800 <= n && n < 0xe000 || n > 0x10ffff {
+		return 0, false
+	}
+	return n, true
 }
 
 func lower(c byte) byte {

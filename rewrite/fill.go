@@ -18,9 +18,6 @@ import (
 // (raw text, foreign content, held scripts, AMP) is the same as without the
 // fill; only their output and their OnNeutralise calls are dropped.
 
-// fillAttr marks the element the cookie table goes in when the site names
-// no selector of its own.
-const fillAttr = "data-consent-cookie-table"
 
 // filling is the state of an element being filled.
 type filling struct {

@@ -5,9 +5,6 @@ import (
 	"strings"
 )
 
-// openAttr marks a site's own "Cookie settings" link or button, which the
-// banner script opens the settings layer for.
-const openAttr = "data-consent-open"
 
 // openLink writes a start tag of an element marked data-consent-open whose
 // href goes nowhere ("#", "", "#!", "javascript:…") with Options.SettingsHref
@@ -25,11 +22,14 @@ func (r *Rewriter) openLink(raw []byte) bool {
 		return false
 	}
 	href, ok := get(r.attrs, "href")
-	if !ok || !href.hasValue || !nowhere(href.value()) {
+	if !ok || !href.hasValue || !nowhere(transient(href)) {
 		return false
 	}
+	if r.settingsHref == "" {
+		r.settingsHref = `"` + html.EscapeString(r.opts.SettingsHref) + `"`
+	}
 	r.out.Write(raw[:href.valueStart])
-	r.out.WriteString(`"` + html.EscapeString(r.opts.SettingsHref) + `"`)
+	r.out.WriteString(r.settingsHref)
 	r.out.Write(raw[href.valueEnd:])
 	return true
 }

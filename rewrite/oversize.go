@@ -4,20 +4,19 @@ import (
 	"bytes"
 	"io"
 	"strings"
-
-	"golang.org/x/net/html"
 )
 
-// A token longer than MaxToken (a tag with a 1.5 MB attribute, a long
-// comment, a big inline script) stops the tokenizer with
-// html.ErrBufferExceeded after its first MaxToken bytes. Resuming with a
-// fresh tokenizer there would start mid-token, in the wrong state: a tag's
-// tail read as text, a '<!--' or '<textarea>' in an attribute swallowing
-// the rest of the page. Instead the token is streamed to its real end by
-// small state machines that follow the tokenizer's own rules, and a fresh
-// tokenizer starts after it (in the raw-text state of the element whose
-// start tag it was, if any). Memory stays at one token of MaxToken plus a
-// scan buffer.
+// A token a rule must read whole (a tag the rules act on, a comment, a
+// script's text, noscript's) is held by the lexer up to MaxToken bytes;
+// one longer (a tag with a 1.5 MB attribute, a big inline script) comes
+// cut there, with errTokenTooLong. Resuming a lexer there would start
+// mid-token, in the wrong state: a tag's tail read as text, a '<!--' or
+// '<textarea>' in an attribute swallowing the rest of the page. Instead the
+// token is streamed to its real end by small state machines that follow the
+// tokenizer's own rules, and a fresh lexer starts after it (in the raw-text
+// state of the element whose start tag it was, if any). Memory stays at one
+// token of MaxToken plus a scan buffer. What no rule reads (text, other
+// tags) the lexer streams itself, at any length.
 //
 // Classification stays fail-safe:
 //   - A start tag is decided on its first MaxToken bytes (URLs are matched
@@ -34,10 +33,9 @@ import (
 //   - The rest of an oversized noscript is passed unread (it does nothing
 //     with scripting on); its first MaxToken bytes are rewritten as usual.
 
-// oversized streams the rest of a token whose first bytes are raw; the
-// tokenizer's buffered input is already back in r.src. It also takes over a
-// script whose end html.Tokenizer misplaced (see tokens). It returns
-// html.ErrBufferExceeded, for a fresh tokenizer, or the input's error.
+// oversized streams the rest of a token whose first MaxToken bytes are raw;
+// the lexer's buffered input is already back in r.src. It returns
+// errTokenTooLong, for a fresh lexer, or the input's error.
 func (r *Rewriter) oversized(raw []byte, rawCtx string) error {
 	s := &r.scan
 	s.reset(r)
@@ -71,30 +69,20 @@ func (r *Rewriter) oversized(raw []byte, rawCtx string) error {
 	if s.err != nil && s.err != io.EOF {
 		return s.err
 	}
-	return html.ErrBufferExceeded
+	return errTokenTooLong
 }
 
 // bigText streams the rest of the raw text of element name.
 func (r *Rewriter) bigText(name string, raw []byte) {
 	s := &r.scan
-	var whole *heldText
-	switch {
-	case r.held != nil && len(raw) < r.opts.MaxToken:
-		// A script html.Tokenizer ended too early: decided on its
-		// whole text, if that fits in MaxToken.
-		whole = &heldText{r: r, start: r.held, buf: append([]byte(nil), raw...)}
-		r.held = nil
-		s.sink = whole
-	case r.held != nil:
+	if r.held != nil {
 		r.decideBigScript(raw)
 	}
 	if name == "noscript" {
 		r.bigNoscript(raw)
 		return
 	}
-	if whole == nil {
-		r.text(name, raw)
-	}
+	r.text(name, raw)
 	if name == "plaintext" {
 		for s.next() {
 		}
@@ -123,14 +111,6 @@ func (r *Rewriter) bigText(name string, raw []byte) {
 		}
 	}
 	s.done()
-	if whole != nil {
-		s.sink = nil
-		if !whole.passed {
-			r.held = whole.start
-			r.flushHeld(whole.buf)
-			r.out.Write(whole.buf)
-		}
-	}
 	switch name {
 	case "title":
 		r.inTitle = false
@@ -200,35 +180,6 @@ func (r *Rewriter) bigNoscript(raw []byte) {
 		}
 	}
 	s.done()
-}
-
-// heldText collects the text of a held script up to MaxToken, for its
-// start tag to be decided on the whole of it; past that it is decided on
-// what it has, as an oversized one.
-type heldText struct {
-	r      *Rewriter
-	start  []byte // the held start tag
-	buf    []byte
-	passed bool // decided: the rest goes straight out
-}
-
-func (d *heldText) Write(p []byte) (int, error) {
-	r := d.r
-	if d.passed {
-		return r.out.Write(p)
-	}
-	d.buf = append(d.buf, p...)
-	if len(d.buf) >= r.opts.MaxToken {
-		r.held = d.start
-		r.decideBigScript(d.buf)
-		r.out.Write(d.buf)
-		d.passed = true
-		if r.reactivate {
-			r.scan.sig = true
-			r.scan.tail = append(r.scan.tail[:0], d.buf[len(d.buf)-sigOverlap:]...)
-		}
-	}
-	return len(p), nil
 }
 
 // decideBigScript writes the held script start tag whose text is longer
@@ -335,13 +286,13 @@ func (r *Rewriter) bigStartTag(raw []byte) {
 			if capable && containsName(names, an) {
 				if !marked {
 					r.neutralised(unclassified)
-					s.r.out.WriteString(`data-consent="analytics" data-consent-vendor="unclassified" `)
+					s.r.out.WriteString(attrCategory + `="analytics" ` + attrVendor + `="unclassified" `)
 					marked = true
 				}
 				if name == "script" {
 					r.reactivate = false // a URL it may load: held until consent
 				}
-				s.r.out.WriteString("data-consent-")
+				s.r.out.WriteString(attrHeld)
 				writeHeldName(s.r.out, an, nil)
 				s.start = s.i - 1
 			}
@@ -623,10 +574,6 @@ func (s *scanner) emit(p []byte) {
 			s.r.reactivate = false
 		}
 		s.tail = append(s.tail[:0], s.win[max(0, len(s.win)-sigOverlap):]...)
-	}
-	if s.sink != nil {
-		s.sink.Write(p)
-		return
 	}
 	if s.sink != nil {
 		s.sink.Write(p)

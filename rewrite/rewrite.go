@@ -30,8 +30,6 @@ import (
 	"strings"
 	"sync"
 
-	"golang.org/x/net/html"
-
 	"github.com/consentgate/consentgate/trackers"
 )
 
@@ -123,25 +121,28 @@ type Rewriter struct {
 	done bool   // the coroutine has returned
 	err  error  // a decode error, reported by Write or Close
 
-	src        *source // what the tokenizer reads: bytes given back, then the input
-	allAllowed bool    // every category is consented: nothing is held
-	depth      int     // srcdoc nesting depth of this document
-	count      int     // elements neutralised, so a nested document knows it changed
+	src        *source // what the lexer reads: bytes given back, then the input
+	lex        lexer
+	allAllowed bool // every category is consented: nothing is held
+	depth      int  // srcdoc nesting depth of this document
+	count      int  // elements neutralised, so a nested document knows it changed
 
 	headDone, bodyDone bool
 	sniffed            bool // SniffDocument has decided
 	inTitle            bool // inside <title>: its text is no reason to insert the head
 	langSeen           bool
 	page               Page
-	held               []byte        // a <script> start tag awaiting its text
-	rawCtx             string        // the raw-text element whose text comes next
-	resume             string        // the raw-text element a fresh tokenizer starts in
+	held               []byte // a <script> start tag awaiting its text (in heldBuf)
+	heldBuf            []byte
+	resume             string        // the raw-text element a fresh lexer starts in
 	reactivate         bool          // the script being passed is held unclassified; see oversize.go
 	foreign            []open        // open svg/math elements and their HTML integration points
 	amp                []open        // open AMP components, held or not
 	attrs              []attr        // scanTag's buffer, reused for every tag
 	tags               [][2]int      // plainTags' buffer
 	scan               scanner       // the streaming continuation's state
+	scratch            []byte        // view's decoding buffer
+	settingsHref       string        // Options.SettingsHref as an attribute value, once needed
 	fill               *filling      // the marker element being filled, if any
 	discard            *bufio.Writer // r.out while a marker's children are dropped
 }
@@ -240,6 +241,7 @@ func (r *Rewriter) Close() error {
 		}
 	}
 	r.stop()
+	r.lex.release()
 	if r.out == nil { // closed before
 		return r.err
 	}
@@ -258,6 +260,7 @@ func (r *Rewriter) Close() error {
 func (r *Rewriter) Abort() {
 	r.done = true
 	r.stop()
+	r.lex.release()
 }
 
 // chunkSource is the input as an io.Reader: it hands over the current chunk
@@ -325,11 +328,11 @@ func (r *Rewriter) run(yield func(struct{}) bool) {
 		}
 	}()
 	for {
-		err := r.tokens(r.tokenizer())
+		err := r.tokens(r.lexer())
 		switch {
-		case errors.Is(err, html.ErrBufferExceeded):
-			// oversized streamed the token through; a fresh tokenizer
-			// takes over where it stopped.
+		case err == errTokenTooLong:
+			// oversized streamed the token through; the lexer starts
+			// afresh where it stopped.
 		case err == io.EOF:
 			if r.held != nil {
 				r.flushHeld(nil)
@@ -346,21 +349,16 @@ func (r *Rewriter) run(yield func(struct{}) bool) {
 	}
 }
 
-// tokenizer returns a tokenizer reading r.src, in the raw-text state of
-// r.resume if set: html.NewTokenizerFragment would read the rest of the
-// page as plain text, so the state is entered by reading a start tag put in
-// front of the input.
-func (r *Rewriter) tokenizer() *html.Tokenizer {
-	z := html.NewTokenizer(r.src)
-	z.SetMaxBuf(r.opts.MaxToken)
-	z.AllowCDATA(r.cdata())
+// lexer readies r.lex to read r.src, in the raw-text state of r.resume if
+// set.
+func (r *Rewriter) lexer() *lexer {
+	l := &r.lex
+	l.reset(r.src, r.opts.MaxToken)
+	l.xml, l.cdata = r.opts.XML, r.cdata()
 	if r.resume != "" {
-		r.src.unread([]byte("<" + r.resume + ">"))
-		z.Next()
-		r.rawCtx = r.resume
-		r.resume = ""
+		l.rawTag, r.resume = r.resume, ""
 	}
-	return z
+	return l
 }
 
 // cdata reports whether <![CDATA[ starts a CDATA section here: in XML, and
@@ -369,27 +367,35 @@ func (r *Rewriter) cdata() bool {
 	return r.opts.XML || len(r.foreign) > 0 && r.foreign[len(r.foreign)-1].flag
 }
 
-// tokens runs the tokenizer loop until an error token, copying raw bytes
-// through and acting only where a rule fires.
-func (r *Rewriter) tokens(z *html.Tokenizer) error {
+// coalescing reports whether only the tags the lexer knows as acted on
+// (tagStartAct, tagEndAct, data-consent* attributes) can make a rule fire:
+// the head is written, the document decided, and no foreign content, fill,
+// held or streamed script is open. A custom cookie table selector can
+// match any tag, so it turns coalescing off.
+func (r *Rewriter) coalescing() bool {
+	return r.headDone && (r.sniffed || !r.opts.SniffDocument) && r.held == nil && !r.reactivate && r.fill == nil &&
+		len(r.foreign) == 0 && (r.opts.CookieTable == nil || r.opts.CookieTableSelector.alts == nil)
+}
+
+// tokens runs the lexer until an error token, copying raw bytes through
+// and acting only where a rule fires.
+func (r *Rewriter) tokens(l *lexer) error {
 	for {
-		tt := z.Next()
-		raw := z.Raw()
-		rawCtx := r.rawCtx
-		r.rawCtx = ""
-		if len(raw) >= r.opts.MaxToken {
-			// Only a token cut by the buffer limit is this long; it
-			// comes as an error (tags) or as its partial self.
-			r.src.unread(z.Buffered())
+		l.coalesce = r.coalescing()
+		l.sink = r.out
+		k := l.next()
+		raw := l.raw()
+		if k == tkPass {
+			r.out.Write(raw)
+			continue
+		}
+		rawCtx := l.textOf
+		if l.err == errTokenTooLong {
+			// The token is cut at MaxToken bytes: the rest is streamed.
+			r.src.unread(l.buffered())
 			return r.oversized(raw, rawCtx)
 		}
-		if tt == html.TextToken && rawCtx == "script" && bytes.Contains(raw, commentOpen) && !endsScript(raw) {
-			// A browser reads on: html.Tokenizer leaves the escaped state
-			// on "<" plus a non-letter, where browsers stay in it.
-			r.src.unread(z.Buffered())
-			return r.oversized(raw, rawCtx)
-		}
-		if tt == html.ErrorToken {
+		if k == tkError {
 			if len(raw) > 0 && !r.headDone && !blank(raw) {
 				r.sniff(false)
 				r.injectHead()
@@ -398,60 +404,43 @@ func (r *Rewriter) tokens(z *html.Tokenizer) error {
 				r.flushHeld(nil)
 			}
 			r.out.Write(raw)
-			r.out.Write(z.Buffered())
-			return z.Err()
+			r.out.Write(l.buffered())
+			return l.err
 		}
 		if r.held != nil {
-			if tt == html.TextToken {
+			if k == tkText {
 				r.flushHeld(raw)
 				r.out.Write(raw)
 				continue
 			}
 			r.flushHeld(nil)
 		}
-		switch tt {
-		case html.StartTagToken, html.SelfClosingTagToken:
-			name, selfClosing := tagName(raw[1:]), tt == html.SelfClosingTagToken
+		switch k {
+		case tkStart, tkSelfClosing:
+			name, selfClosing := l.name, k == tkSelfClosing
 			if r.fill != nil {
 				r.fillTag(raw, false, selfClosing)
 			}
 			if r.startTag(name, raw, selfClosing) {
-				z.NextIsNotRawText()
+				l.nextIsNotRawText()
 			}
 			r.fillStart(name, raw, selfClosing)
-			z.AllowCDATA(r.cdata())
-		case html.EndTagToken:
+			l.cdata = r.cdata()
+		case tkEnd:
 			if r.fill != nil {
 				r.fillTag(raw, true, false)
 			}
-			r.endTag(tagName(raw[2:]), raw)
-			z.AllowCDATA(r.cdata())
-		case html.TextToken:
+			r.endTag(l.name, raw)
+			l.cdata = r.cdata()
+		case tkText:
 			r.text(rawCtx, raw)
-		case html.DoctypeToken:
+		case tkDoctype:
 			r.sniff(true)
 			r.out.Write(raw)
 		default:
 			r.out.Write(raw)
 		}
 	}
-}
-
-var commentOpen = []byte("<!--")
-
-// endsScript reports whether browsers end a script whose text is text at
-// the "</script>" that html.Tokenizer found after it.
-func endsScript(text []byte) bool {
-	m := rawScan{tag: "script", script: true}
-	for _, c := range text {
-		m.step(c)
-	}
-	for _, c := range []byte("</script>") {
-		if m.step(c) {
-			return true
-		}
-	}
-	return false
 }
 
 // text handles a text token; rawCtx is the raw-text element it is the
@@ -517,14 +506,8 @@ func (r *Rewriter) startTag(name string, raw []byte, selfClosing bool) (notRaw b
 	case "title":
 		r.inTitle = !selfClosing || !r.opts.XML && !foreign
 	}
-	if isRawText(name) {
-		switch {
-		case foreign, r.opts.XML && (selfClosing || name != "script" && name != "style"):
-			notRaw = true
-		default:
-			r.rawCtx = name
-		}
-	}
+	// The lexer reads raw text after these in HTML, and knows XML's rules.
+	notRaw = foreign && isRawText(name)
 	switch {
 	case name == "":
 		if !r.openLink(raw) {
@@ -618,54 +601,6 @@ func (r *Rewriter) injectBody() {
 	r.bodyDone = true
 }
 
-// tagName returns the lower-cased name of the tag whose raw bytes start at
-// b, as one of the constant names this package acts on, or "" for any other:
-// the tokenizer's TagName allocates for every tag, and most tags are nothing
-// to us.
-func tagName(b []byte) string {
-	var buf [24]byte // len("amp-facebook-comments")
-	n := 0
-	for ; n < len(b) && !isSpace(b[n]) && b[n] != '/' && b[n] != '>'; n++ {
-		if n == len(buf) {
-			return ""
-		}
-		buf[n] = lower(b[n])
-	}
-	if s, ok := knownTags[string(buf[:n])]; ok {
-		return s
-	}
-	return ""
-}
-
-// knownTags are the elements some rule acts on, by lower-cased name.
-var knownTags = func() map[string]string {
-	m := map[string]string{}
-	for _, s := range []string{
-		"html", "head", "body", "meta", "base", "title",
-		"script", "noscript", "iframe", "frame", "img", "image", "source", "video", "audio",
-		"embed", "object", "input", "link", "param", "style", "textarea", "xmp",
-		"noembed", "noframes", "plaintext",
-		"svg", "math", "foreignobject", "desc", "mi", "mo", "mn", "ms", "mtext", "annotation-xml",
-		"use", "feimage", "font", "br", "p",
-		"amp-analytics", "amp-pixel", "amp-ad", "amp-embed", "amp-sticky-ad", "amp-auto-ads",
-		"amp-youtube", "amp-iframe", "amp-twitter", "amp-facebook", "amp-facebook-page",
-		"amp-facebook-like", "amp-facebook-comments", "amp-instagram", "amp-call-tracking",
-	} {
-		m[s] = s
-	}
-	return m
-}()
-
-// isRawText reports whether the tokenizer reports an element's content as one
-// text token (with scripting on, as browsers parse).
-func isRawText(name string) bool {
-	switch name {
-	case "script", "style", "noscript", "textarea", "title", "iframe", "xmp", "noembed", "noframes", "plaintext":
-		return true
-	}
-	return false
-}
-
 // script applies the script rules to a start tag. complete is for a
 // self-closed script in XML or SVG, which has no text to wait for.
 func (r *Rewriter) script(raw []byte, complete bool) {
@@ -676,7 +611,7 @@ func (r *Rewriter) script(raw []byte, complete bool) {
 			r.out.Write(raw)
 			return
 		}
-		r.held = append(r.held[:0], raw...)
+		r.hold(raw)
 		return
 	}
 	nameEnd, attrs := scanTag(raw, r.attrs)
@@ -686,7 +621,7 @@ func (r *Rewriter) script(raw []byte, complete bool) {
 		return
 	}
 	if src, srcName := scriptSrc(attrs); srcName != "" {
-		v := r.opts.Catalogue.MatchURL(src.value())
+		v := r.opts.Catalogue.MatchURL(r.view(src))
 		if v == nil || r.opts.Allowed(v.Category) {
 			r.out.Write(raw)
 			return
@@ -698,7 +633,13 @@ func (r *Rewriter) script(raw []byte, complete bool) {
 		r.out.Write(raw)
 		return
 	}
-	r.held = append(r.held[:0], raw...)
+	r.hold(raw)
+}
+
+// hold keeps a script start tag until its text decides it.
+func (r *Rewriter) hold(raw []byte) {
+	r.heldBuf = append(r.heldBuf[:0], raw...)
+	r.held = r.heldBuf
 }
 
 // scriptSrcAttrs are where a script's URL can be: src, where page-speed
@@ -771,6 +712,16 @@ var hintRels = []string{"preconnect", "dns-prefetch", "preload", "prefetch", "pr
 // (me, author, alternate, canonical...) are links and stay as they are.
 var fetchRels = []string{"stylesheet", "icon", "apple-touch-icon", "apple-touch-icon-precomposed", "manifest", "import", "mask-icon"}
 
+// hasFold reports whether list holds t in any case.
+func hasFold(list []string, t string) bool {
+	for _, s := range list {
+		if strings.EqualFold(s, t) {
+			return true
+		}
+	}
+	return false
+}
+
 // unclassified stands for a tracker-capable element that could not be
 // classified within MaxToken; it is held back as analytics.
 var unclassified = &trackers.Vendor{ID: "unclassified", Name: "Unclassified", Category: trackers.Analytics}
@@ -781,7 +732,7 @@ func (r *Rewriter) matchAttr(n string, a attr) *trackers.Vendor {
 	if !mayHaveURL(a.val) {
 		return nil
 	}
-	u := a.value()
+	u := r.view(a)
 	if strings.HasSuffix(n, "srcset") {
 		for c := range srcsetURLs(u) {
 			if v := r.opts.Catalogue.MatchURL(c); v != nil && !r.opts.Allowed(v.Category) {
@@ -814,7 +765,7 @@ func (r *Rewriter) element(name string, raw []byte, partial bool) (marked bool) 
 	nameEnd, attrs := scanTag(raw, r.attrs)
 	r.attrs = attrs
 	var vendor *trackers.Vendor
-	var hits [6]string // the attributes to rename; "" for none
+	var hits [7]string // the attributes to rename ("" for none), and room for srcdoc
 	for i, n := range names {
 		if a, ok := get(attrs, n); ok {
 			v := r.matchAttr(n, a)
@@ -829,10 +780,10 @@ func (r *Rewriter) element(name string, raw []byte, partial bool) (marked bool) 
 			}
 		}
 	}
-	rename := hits[:]
+	rename := hits[:len(names)]
 	if vendor == nil && srcdoc {
 		if a, ok := get(attrs, "srcdoc"); ok && a.hasValue {
-			if _, ph := get(attrs, "data-consent-ph"); !ph {
+			if _, ph := get(attrs, attrPlaceholder); !ph {
 				if partial || r.depth >= maxDepth {
 					vendor = unclassified
 					rename = append(rename, "srcdoc")
@@ -849,8 +800,8 @@ func (r *Rewriter) element(name string, raw []byte, partial bool) (marked bool) 
 	if name == "link" {
 		rel, _ := get(attrs, "rel")
 		fetches := false
-		for _, t := range strings.Fields(strings.ToLower(rel.value())) {
-			if slices.Contains(hintRels, t) {
+		for t := range strings.FieldsSeq(r.view(rel)) {
+			if hasFold(hintRels, t) {
 				if partial || r.opts.XML {
 					fetches = true // renamed: dropping could unbalance XML or a streamed tag
 					break
@@ -858,14 +809,14 @@ func (r *Rewriter) element(name string, raw []byte, partial bool) (marked bool) 
 				r.neutralised(vendor)
 				return false // dropped: a hint is worth nothing without consent
 			}
-			fetches = fetches || slices.Contains(fetchRels, t)
+			fetches = fetches || hasFold(fetchRels, t)
 		}
 		if !fetches {
 			r.out.Write(raw)
 			return false
 		}
 	}
-	var extra []byte
+	var ph []byte
 	if name == "iframe" && r.opts.Placeholder != nil && vendor != unclassified {
 		var src string
 		for _, n := range hits {
@@ -874,12 +825,12 @@ func (r *Rewriter) element(name string, raw []byte, partial bool) (marked bool) 
 				break
 			}
 		}
-		extra = r.srcdoc(r.opts.Placeholder(vendor, src, r.page.Lang))
+		ph = r.opts.Placeholder(vendor, src, r.page.Lang)
 		if _, ok := get(attrs, "srcdoc"); ok {
 			rename = append(rename, "srcdoc")
 		}
 	}
-	r.writeNeutralised(raw, nameEnd, attrs, vendor, extra, rename...)
+	r.writeNeutralised(raw, nameEnd, attrs, vendor, ph, rename...)
 	return true
 }
 
@@ -923,17 +874,6 @@ func containsFold(b []byte, s string) bool {
 		}
 	}
 	return false
-}
-
-// srcdoc renders a placeholder's escaped document as the attributes of its
-// frame.
-func (r *Rewriter) srcdoc(value []byte) []byte {
-	attrs := ` data-consent-ph srcdoc="`
-	if r.opts.XML {
-		attrs = ` data-consent-ph="" srcdoc="`
-	}
-	b := make([]byte, 0, len(attrs)+len(value)+1)
-	return append(append(append(b, attrs...), value...), '"')
 }
 
 // EscapeSrcdoc escapes a document for a double-quoted srcdoc attribute, as
@@ -990,7 +930,7 @@ func plainTags(text []byte, tags [][2]int) ([][2]int, bool) {
 		i += j
 		switch c := text[i+1]; {
 		case isLetter(c):
-			end := tagEnd(text, i+1)
+			end := tagAfter(text, i+1)
 			if end < 0 {
 				return tags, false
 			}
@@ -1007,7 +947,7 @@ func plainTags(text []byte, tags [][2]int) ([][2]int, bool) {
 				i = rawTextEnd(text, i, name)
 			}
 		case c == '/' && i+2 < len(text) && isLetter(text[i+2]):
-			if i = tagEnd(text, i+2); i < 0 {
+			if i = tagAfter(text, i+2); i < 0 {
 				return tags, false
 			}
 		case c == '/' || c == '!' || c == '?':
@@ -1020,62 +960,14 @@ func plainTags(text []byte, tags [][2]int) ([][2]int, bool) {
 
 func isLetter(c byte) bool { return 'A' <= c&^0x20 && c&^0x20 <= 'Z' }
 
-// tagEnd returns the offset just past the '>' that ends the tag whose name
-// starts at b[i], or -1 if the tag is incomplete. It follows html.Tokenizer's
-// readTag: attribute names, quoted and unquoted values, stray '/'.
-func tagEnd(b []byte, i int) int {
-	for i < len(b) && !isSpace(b[i]) && b[i] != '/' && b[i] != '>' {
+// tagAfter returns the offset just past the '>' that ends the tag whose
+// name starts at b[i], or -1 if the tag is incomplete.
+func tagAfter(b []byte, i int) int {
+	for i < len(b) && !nameEnds[b[i]] {
 		i++
 	}
-	for {
-		for i < len(b) && isSpace(b[i]) {
-			i++
-		}
-		if i >= len(b) {
-			return -1
-		}
-		if b[i] == '>' {
-			return i + 1
-		}
-		for k := i; i < len(b); i++ { // the attribute name; it may start with '='
-			if c := b[i]; isSpace(c) || c == '/' || c == '>' || c == '=' && i > k {
-				break
-			}
-		}
-		for i < len(b) && isSpace(b[i]) {
-			i++
-		}
-		if i >= len(b) {
-			return -1
-		}
-		if b[i] == '/' {
-			i++
-			continue
-		}
-		if b[i] != '=' {
-			continue
-		}
-		i++
-		for i < len(b) && isSpace(b[i]) {
-			i++
-		}
-		if i >= len(b) {
-			return -1
-		}
-		switch q := b[i]; q {
-		case '>':
-		case '"', '\'':
-			e := bytes.IndexByte(b[i+1:], q)
-			if e < 0 {
-				return -1
-			}
-			i += e + 2
-		default:
-			for i < len(b) && !isSpace(b[i]) && b[i] != '>' {
-				i++
-			}
-		}
-	}
+	end, _, _ := tagEnd(b, i, false)
+	return end
 }
 
 // rawTextEnd returns the offset of the "</name" that ends raw text starting
@@ -1099,32 +991,33 @@ func rawTextEnd(b []byte, i int, name string) int {
 
 // tokenizeFragment is fragment for markup plainTags does not take on.
 func (r *Rewriter) tokenizeFragment(text []byte) {
-	z := html.NewTokenizer(bytes.NewReader(text))
+	var l lexer
+	l.resetBytes(text)
 	nested := false // the text that follows is a nested <noscript>'s
 	for {
-		tt := z.Next()
-		raw := z.Raw()
+		k := l.next()
+		raw := l.raw()
 		wasNested := nested
 		nested = false
-		switch tt {
-		case html.ErrorToken:
+		switch k {
+		case tkError:
 			r.out.Write(raw)
 			return
-		case html.TextToken:
+		case tkText:
 			if wasNested {
 				r.fragment(raw)
 			} else {
 				r.out.Write(raw)
 			}
-		case html.StartTagToken, html.SelfClosingTagToken:
-			switch name := tagName(raw[1:]); name {
+		case tkStart, tkSelfClosing:
+			switch l.name {
 			case "script":
 				r.out.Write(raw) // scripts in noscript never run
 			case "noscript":
 				r.out.Write(raw)
-				nested = tt == html.StartTagToken
+				nested = k == tkStart
 			default:
-				r.element(name, raw, false)
+				r.element(l.name, raw, false)
 			}
 		default:
 			r.out.Write(raw)
@@ -1156,8 +1049,9 @@ func (r *Rewriter) flushHeld(text []byte) {
 // inserted first, so it wins over the page's own type (browsers keep the
 // first of duplicate attributes), which is kept in data-consent-type for
 // re-activation; in XML, where duplicates are an error, the page's type is
-// renamed to data-consent-type instead.
-func (r *Rewriter) writeNeutralised(raw []byte, nameEnd int, attrs []attr, v *trackers.Vendor, extra []byte, rename ...string) {
+// renamed to data-consent-type instead. A frame's placeholder ph, escaped,
+// becomes its srcdoc, marked data-consent-ph.
+func (r *Rewriter) writeNeutralised(raw []byte, nameEnd int, attrs []attr, v *trackers.Vendor, ph []byte, rename ...string) {
 	r.neutralised(v)
 	w := r.out
 	w.Write(raw[:nameEnd])
@@ -1169,24 +1063,32 @@ func (r *Rewriter) writeNeutralised(raw []byte, nameEnd int, attrs []attr, v *tr
 	} else if script {
 		w.WriteString(` type="text/plain"`)
 		if t, ok := get(attrs, "type"); ok {
-			w.WriteString(` data-consent-type="`)
+			w.WriteString(" " + attrType + `="`)
 			writeAttrValue(w, t.value())
 			w.WriteByte('"')
 		}
 	}
-	w.WriteString(` data-consent="`)
+	w.WriteString(" " + attrCategory + `="`)
 	w.WriteString(string(v.Category))
-	w.WriteString(`" data-consent-vendor="`)
+	w.WriteString(`" ` + attrVendor + `="`)
 	writeAttrValue(w, v.ID)
 	w.WriteByte('"')
-	w.Write(extra)
+	if ph != nil {
+		if r.opts.XML {
+			w.WriteString(" " + attrPlaceholder + `="" srcdoc="`)
+		} else {
+			w.WriteString(" " + attrPlaceholder + ` srcdoc="`)
+		}
+		w.Write(ph)
+		w.WriteByte('"')
+	}
 	pos := nameEnd
 	for _, a := range attrs {
 		if !slices.ContainsFunc(rename, func(n string) bool { return n != "" && a.is(n) }) {
 			continue
 		}
 		w.Write(raw[pos:a.nameStart])
-		w.WriteString("data-consent-")
+		w.WriteString(attrHeld)
 		writeHeldName(w, a.name, attrs)
 		pos = a.nameEnd
 	}
@@ -1228,12 +1130,12 @@ func isJavaScript(attrs []attr) bool {
 	t, ok := get(attrs, "type")
 	if !ok {
 		if l, ok := get(attrs, "language"); ok {
-			l := strings.TrimSpace(l.value())
+			l := strings.TrimSpace(transient(l))
 			return l == "" || len(l) >= 10 && strings.EqualFold(l[:10], "javascript")
 		}
 		return true
 	}
-	typ, _, _ := strings.Cut(t.value(), ";")
+	typ, _, _ := strings.Cut(transient(t), ";")
 	switch strings.ToLower(strings.TrimSpace(typ)) {
 	case "", "module", "text/javascript", "application/javascript", "text/ecmascript",
 		"application/ecmascript", "application/x-javascript", "application/x-ecmascript",

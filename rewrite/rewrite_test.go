@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"golang.org/x/net/html"
 
@@ -37,10 +38,14 @@ func run(t testing.TB, in []byte, chunk int, opts Options) []byte {
 		opts.Catalogue = catalogue(t)
 	}
 	var out bytes.Buffer
-	r := New(&out, opts)
 	if chunk <= 0 {
 		chunk = len(in) + 1
+		if opts.Decode == nil {
+			// As decompressors do, the last bytes come with io.EOF.
+			opts.Decode = func(r io.Reader) (io.Reader, error) { return iotest.DataErrReader(r), nil }
+		}
 	}
+	r := New(&out, opts)
 	for i := 0; i < len(in); i += chunk {
 		if _, err := r.Write(in[i:min(i+chunk, len(in))]); err != nil {
 			t.Fatalf("Write: %v", err)
