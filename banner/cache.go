@@ -76,9 +76,9 @@ type stateKey struct {
 	provider, category, link string // an Embed's own
 }
 
-// keyOf is the key of rendering t of p (with e for a placeholder). Pages
-// with more categories than checked has bits get a key no other page
-// shares, and so are rendered each time.
+// keyOf is the key of rendering t of p (with e for a placeholder). A page
+// with more categories than checked has bits gets cats -1: it is rendered
+// each time, never cached.
 func keyOf(t kind, p Page, e *Embed) stateKey {
 	k := stateKey{kind: t, locale: p.Locale, cats: len(p.Categories)}
 	for i, f := range []bool{p.Decided, p.GPC, p.Saved, p.XML, p.ConsentID != "", p.Nonce != "", p.StyleNonce != "", p.Guard != ""} {
