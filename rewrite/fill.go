@@ -18,7 +18,6 @@ import (
 // (raw text, foreign content, held scripts, AMP) is the same as without the
 // fill; only their output and their OnNeutralise calls are dropped.
 
-
 // filling is the state of an element being filled.
 type filling struct {
 	name  string        // its tag name, lower case

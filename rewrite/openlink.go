@@ -5,7 +5,6 @@ import (
 	"strings"
 )
 
-
 // openLink writes a start tag of an element marked data-consent-open whose
 // href goes nowhere ("#", "", "#!", "javascript:…") with Options.SettingsHref
 // instead, so that without JavaScript the link opens the settings page; with
