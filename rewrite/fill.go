@@ -14,7 +14,7 @@ import (
 // site's own privacy page) gets Options.CookieTable in place of its
 // children, which are the site's fallback text. The element's start and end
 // tags, and every byte outside it, pass as they are. The children are still
-// read by the usual rules, with r.out discarding, so the tokenizer state
+// read by the usual rules, with r.out discarding, so the lexer state
 // (raw text, foreign content, held scripts, AMP) is the same as without the
 // fill; only their output and their OnNeutralise calls are dropped.
 

@@ -765,3 +765,5 @@ func (l *lexer) script() {
 		}
 	}
 }
+
+func isLetter(c byte) bool { return 'A' <= c&^0x20 && c&^0x20 <= 'Z' }

@@ -582,7 +582,7 @@ func (s *scanner) emit(p []byte) {
 	s.r.out.Write(p)
 }
 
-// tagScan follows html.Tokenizer's readTag through a tag's name and
+// tagScan follows the tag states (as the lexer's tagEnd) through a tag's name and
 // attributes, one byte at a time.
 type tagScan struct {
 	state int
@@ -675,7 +675,7 @@ func (t *tagScan) step(c byte) bool {
 	}
 }
 
-// commentScan follows html.Tokenizer's readComment after "<!--": "-->",
+// commentScan follows the comment states (as the lexer's comment) after "<!--": "-->",
 // "--!>", and "<!-->" / "<!--->" at the very beginning end it.
 type commentScan struct {
 	dashes int
@@ -827,7 +827,7 @@ func (m *rawScan) step(c byte) bool {
 				m.state, m.k = rsDblStart, 0
 				continue
 			}
-			m.state = rsEsc // as browsers do; html.Tokenizer goes back to script data
+			m.state = rsEsc // §13.2.5.21: still escaped
 		case rsDblStart:
 			if m.k < len("script") {
 				if lower(c) == "script"[m.k] {
