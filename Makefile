@@ -65,7 +65,7 @@ deps:
 # target per invocation, hence the loop; new corpus entries that fail land in
 # the package's testdata/fuzz/<target>/.
 FUZZTIME ?= 2m
-FUZZ_TARGETS := ./rewrite:FuzzRewrite ./consent:FuzzDecode \
+FUZZ_TARGETS := ./rewrite:FuzzRewrite ./rewrite:FuzzLexer ./consent:FuzzDecode \
 	./cspreport:FuzzCSPReport ./consent:FuzzParseChoice ./consent:FuzzSafeReturn
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
