@@ -36,7 +36,7 @@ func main() {
 	var c config
 	flag.StringVar(&c.caddy, "caddy", "bin/caddy", "path to the built Caddy binary")
 	flag.StringVar(&c.page, "page", "testdata/bench/council.html", "HTML page the upstream serves")
-	flag.StringVar(&c.gobench, "gobench", "", "summarise this `go test -bench` output first (medians and ratios)")
+	flag.StringVar(&c.gobench, "gobench", "", "summarise this file of go test -bench output first (medians and ratios)")
 	flag.BoolVar(&c.load, "load", true, "run the load test (false: only -gobench)")
 	flag.IntVar(&c.pairs, "pairs", 5, "A/B pairs per comparison; each figure is the median of their ratios")
 	flag.DurationVar(&c.duration, "duration", 3*time.Second, "load time per run")
@@ -47,23 +47,30 @@ func main() {
 	flag.IntVar(&c.slowRate, "slow-rate", 64<<10, "bytes per second each slow client reads")
 	flag.Parse()
 
+	tmp, err := os.MkdirTemp("", "consentgate-loadtest")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+	cleanup := func() { stopAll(); os.RemoveAll(tmp) }
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
 		s := <-sig
-		stopAll()
+		cleanup()
 		fmt.Fprintln(os.Stderr, "loadtest:", s)
 		os.Exit(130)
 	}()
-	err := run(c)
-	stopAll()
+	err = run(c, tmp)
+	cleanup()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
 	}
 }
 
-func run(c config) error {
+// run prints the figures; Caddy's data directories go under tmp.
+func run(c config, tmp string) error {
 	if c.gobench != "" {
 		if err := summarise(os.Stdout, c.gobench); err != nil {
 			return err
@@ -77,11 +84,6 @@ func run(c config) error {
 		return err
 	}
 	defer up.close()
-	tmp, err := os.MkdirTemp("", "consentgate-loadtest")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
 	env := environment{bin: c.caddy, tmp: tmp, upstream: up}
 	fmt.Printf("\nload test: %s, %d pairs of %s runs, %d clients; figures are medians of B/A per pair\n",
 		c.caddy, c.pairs, c.duration, c.conc)
