@@ -79,7 +79,7 @@ fuzz:
 # time (full output in tmp/bench.txt), their medians and the rewriter's
 # ratio to its floor, then the built binary under load,
 # reverse_proxy alone against cookie_consent in front, A/B alternated
-# (cmd/loadtest). About 8 minutes on 2 cores.
+# (cmd/loadtest). About 6 minutes on 2 cores.
 bench: $(BIN)
 	@mkdir -p tmp; : > tmp/bench.txt; for i in 1 2 3 4 5; do \
 		echo "round $$i of 5: go test -bench . -benchmem ./rewrite ./caddymodule ./consentlog"; \
