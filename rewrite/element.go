@@ -190,11 +190,27 @@ func (r *Rewriter) element(name string, raw []byte, partial bool) (marked bool) 
 	return true
 }
 
-// containsFold reports whether b contains the lower-case ASCII s in any case.
+// containsFold reports whether b contains the lower-case ASCII s in any
+// case. Candidates are found by their first letter, in either case, with
+// IndexByte: this runs on every start tag a rule sees.
 func containsFold(b []byte, s string) bool {
-	for i := 0; i+len(s) <= len(b); i++ {
-		if lower(b[i]) == s[0] && bytes.EqualFold(b[i:i+len(s)], []byte(s)) {
-			return true
+	up := s[0] &^ 0x20
+	if !isLetter(s[0]) {
+		up = s[0]
+	}
+	for _, c := range [2]byte{s[0], up} {
+		for i := 0; i+len(s) <= len(b); i++ {
+			j := bytes.IndexByte(b[i:len(b)-len(s)+1], c)
+			if j < 0 {
+				break
+			}
+			i += j
+			if bytes.EqualFold(b[i:i+len(s)], []byte(s)) {
+				return true
+			}
+		}
+		if up == s[0] {
+			break
 		}
 	}
 	return false

@@ -397,7 +397,10 @@ func (l *lexer) skim() {
 			i = at
 			break
 		}
-		_, flags := lookupTag(b[from:k])
+		var flags uint8
+		if n := k - from; n <= maxTagName && tagLens[b[from]]&(1<<n) != 0 { // most names are ruled out here
+			_, flags = lookupTag(b[from:k])
+		}
 		e, watched := k+1, false
 		if b[k] != '>' { // most tags have no attributes: <td>, </td>
 			e, _, watched = tagEnd(b, k, !end)

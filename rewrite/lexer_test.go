@@ -244,3 +244,20 @@ func TestDecodeRefs(t *testing.T) {
 		t.Error("a pixel's query string needs html.UnescapeString")
 	}
 }
+
+func TestContainsFold(t *testing.T) {
+	for _, c := range []struct {
+		b, s string
+		want bool
+	}{
+		{"<div data-consent-cookie-table>", "data-consent-cookie-table", true},
+		{"<div DATA-Consent-Cookie-Table>", "data-consent-cookie-table", true},
+		{"<div data-consent-cookie-tabl>", "data-consent-cookie-table", false},
+		{"srcdoc", "srcdoc", true}, {"SRCDO", "srcdoc", false}, {"", "srcdoc", false},
+		{"ddsrcDoc", "srcdoc", true}, {"<a -x>", "-x", true}, {"<a -X>", "-x", true},
+	} {
+		if got := containsFold([]byte(c.b), c.s); got != c.want {
+			t.Errorf("containsFold(%q, %q) = %v", c.b, c.s, got)
+		}
+	}
+}
