@@ -79,7 +79,7 @@ var errTokenTooLong = errors.New("rewrite: token longer than MaxToken")
 
 // lexBufSize is a lexer's first buffer: it grows, up to max, only for a
 // token that does not fit.
-const lexBufSize = 16 << 10
+const lexBufSize = 4 << 10
 
 // reset readies l to read src from its start.
 func (l *lexer) reset(src io.Reader, max int) {

@@ -187,7 +187,7 @@ func New(dst io.Writer, opts Options) *Rewriter {
 
 // outPool recycles output buffers between responses: small pages would
 // otherwise spend more on allocating one than on rewriting.
-var outPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 16<<10) }}
+var outPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4<<10) }}
 
 // lexer readies r.lex to read r.src, in the raw-text state of r.resume if
 // set.
