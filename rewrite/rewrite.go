@@ -186,8 +186,11 @@ func New(dst io.Writer, opts Options) *Rewriter {
 }
 
 // outPool recycles output buffers between responses: small pages would
-// otherwise spend more on allocating one than on rewriting.
-var outPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4<<10) }}
+// otherwise spend more on allocating one than on rewriting. 16 KiB, four
+// times the lexer's buffer, so that the lexer's flushes reach the
+// connection in writes of that size: with 4 KiB Caddy made a write system
+// call for each, a fifth of its time under load.
+var outPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 16<<10) }}
 
 // lexer readies r.lex to read r.src, in the raw-text state of r.resume if
 // set.
