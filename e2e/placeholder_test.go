@@ -7,6 +7,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -26,17 +27,23 @@ func requirePlaceholders(t *testing.T, e *env) {
 }
 
 // frameClick clicks, with the mouse, the element matching sel inside the
-// same-origin frame matching frameSel.
+// same-origin frame matching frameSel, once it is rendered: the "Load this
+// once" button stays hidden until banner.js has wired the frame, which can
+// come after the page's load on a busy machine.
 func (e *env) frameClick(frameSel, sel string) {
 	e.t.Helper()
-	raw := evalJS[string](e, `(() => { const f = document.querySelector(`+jsString(frameSel)+`); f.scrollIntoView({block: 'center'});
-		const el = f.contentDocument.querySelector(`+jsString(sel)+`); if (!el) return '';
-		const fr = f.getBoundingClientRect(), r = el.getBoundingClientRect();
-		return JSON.stringify([fr.left + r.left + r.width / 2, fr.top + r.top + r.height / 2]); })()`)
 	var xy [2]float64
-	if err := json.Unmarshal([]byte(raw), &xy); err != nil {
-		e.t.Fatalf("no %s in frame %s", sel, frameSel)
-	}
+	e.waitFor(sel+" rendered in frame "+frameSel, 5*time.Second, func() (bool, string) {
+		raw, err := tryJS[string](e, `(() => { const f = document.querySelector(`+jsString(frameSel)+`); if (!f || !f.contentDocument) return '';
+			f.scrollIntoView({block: 'center'});
+			const el = f.contentDocument.querySelector(`+jsString(sel)+`); if (!el) return '';
+			const fr = f.getBoundingClientRect(), r = el.getBoundingClientRect(); if (!r.width || !r.height) return '';
+			return JSON.stringify([fr.left + r.left + r.width / 2, fr.top + r.top + r.height / 2]); })()`)
+		if err != nil || raw == "" {
+			return false, fmt.Sprintf("not rendered (%v)", err)
+		}
+		return json.Unmarshal([]byte(raw), &xy) == nil, raw
+	})
 	e.do("click "+sel+" in "+frameSel, chromedp.MouseClickXY(xy[0], xy[1]))
 }
 
