@@ -21,9 +21,11 @@ type environment struct {
 }
 
 // variant is one side of a comparison: the directive in front or not,
-// encode gzip or not.
+// encode gzip or not; admin is the loopback port of Caddy's admin endpoint
+// (0: off), on only to take profiles.
 type variant struct {
 	consent, gzip bool
+	admin         int
 }
 
 func (v variant) String() string {
@@ -49,8 +51,12 @@ func (v variant) caddyfile(port int, upstream string) string {
 		site.WriteString("\tcookie_consent {\n\t\tsite_name \"Llanwern County Council\"\n\t}\n")
 	}
 	fmt.Fprintf(&site, "\treverse_proxy %s\n", upstream)
-	return fmt.Sprintf("{\n\tadmin off\n\tauto_https off\n\tpersist_config off\n\tlog {\n\t\tlevel ERROR\n\t}\n}\n"+
-		"http://127.0.0.1:%d {\n%s}\n", port, site.String())
+	admin := "off"
+	if v.admin != 0 {
+		admin = fmt.Sprintf("127.0.0.1:%d", v.admin)
+	}
+	return fmt.Sprintf("{\n\tadmin %s\n\tauto_https off\n\tpersist_config off\n\tlog {\n\t\tlevel ERROR\n\t}\n}\n"+
+		"http://127.0.0.1:%d {\n%s}\n", admin, port, site.String())
 }
 
 // server is one running Caddy process.

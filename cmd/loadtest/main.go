@@ -11,6 +11,10 @@
 //     reading a 20 MB page at 64 KiB/s, the Caddy process's RSS once all are
 //     mid-stream minus its idle RSS, per response.
 //
+// With -cpuprofile DIR each throughput run's Caddy has its admin endpoint
+// on loopback, and a CPU profile of its measured load is saved in DIR as
+// <comparison>-<A|B>-<pair>.pprof (read with go tool pprof bin/caddy FILE).
+//
 // With -gobench it first prints the medians of a `go test -bench -count N`
 // output and the rewriter's ratio to its floor benchmark (make bench).
 package main
@@ -26,10 +30,11 @@ import (
 
 type config struct {
 	caddy, page, gobench string
+	cpuprofile           string
 	pairs, conc, slow    int
 	duration, warmup     time.Duration
 	slowSize, slowRate   int
-	load                 bool
+	load, memory         bool
 }
 
 func main() {
@@ -37,6 +42,8 @@ func main() {
 	flag.StringVar(&c.caddy, "caddy", "bin/caddy", "path to the built Caddy binary")
 	flag.StringVar(&c.page, "page", "testdata/bench/council.html", "HTML page the upstream serves")
 	flag.StringVar(&c.gobench, "gobench", "", "summarise this file of go test -bench output first (medians and ratios)")
+	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "save a CPU profile of each throughput run's Caddy in this directory")
+	flag.BoolVar(&c.memory, "memory", true, "run the memory comparison after the throughput ones")
 	flag.BoolVar(&c.load, "load", true, "run the load test (false: only -gobench)")
 	flag.IntVar(&c.pairs, "pairs", 5, "A/B pairs per comparison; each figure is the median of their ratios")
 	flag.DurationVar(&c.duration, "duration", 3*time.Second, "load time per run")
@@ -95,5 +102,8 @@ func run(c config, tmp string) error {
 	// Memory only without encode gzip: the 20 MB page compresses to a few
 	// MB, which the kernel's socket buffers take whole, so Caddy finishes
 	// the response and nothing is left in flight to measure.
+	if !c.memory {
+		return nil
+	}
 	return compareMemory(env, c)
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -57,7 +59,11 @@ func compareThroughput(env environment, c config, cmp comparison) error {
 		}
 		var pair [2]result
 		for _, consent := range order {
-			r, err := measure(env, c, cmp, variant{consent: consent, gzip: cmp.gzip})
+			profile := ""
+			if c.cpuprofile != "" {
+				profile = filepath.Join(c.cpuprofile, fmt.Sprintf("%s-%c-%d.pprof", slug(cmp.name), "AB"[btoi(consent)], i+1))
+			}
+			r, err := measure(env, c, cmp, variant{consent: consent, gzip: cmp.gzip}, profile)
 			if err != nil {
 				return err
 			}
@@ -79,8 +85,16 @@ func compareThroughput(env environment, c config, cmp comparison) error {
 }
 
 // measure starts a fresh Caddy for v, checks that it serves what the
-// comparison means, warms it up and loads it for c.duration.
-func measure(env environment, c config, cmp comparison, v variant) (result, error) {
+// comparison means, warms it up and loads it for c.duration; with a profile
+// path, it saves a CPU profile of that load there.
+func measure(env environment, c config, cmp comparison, v variant, profile string) (result, error) {
+	if profile != "" {
+		port, err := freePort()
+		if err != nil {
+			return result{}, err
+		}
+		v.admin = port
+	}
 	s, err := startCaddy(env, v)
 	if err != nil {
 		return result{}, err
@@ -91,11 +105,63 @@ func measure(env environment, c config, cmp comparison, v variant) (result, erro
 		return result{}, fmt.Errorf("%s %s: %w", v, cmp.path, err)
 	}
 	load(url, cmp, c.warmup, c.conc)
+	var profiled chan error
+	if profile != "" {
+		profiled = make(chan error, 1)
+		go func() { profiled <- saveProfile(v.admin, c.duration, profile) }()
+	}
 	r := load(url, cmp, c.duration, c.conc)
+	if profiled != nil {
+		if err := <-profiled; err != nil {
+			return r, fmt.Errorf("%s %s: profile: %w", v, cmp.path, err)
+		}
+	}
 	if r.requests == 0 {
 		return r, fmt.Errorf("%s %s: no request succeeded", v, cmp.path)
 	}
 	return r, nil
+}
+
+// saveProfile writes a CPU profile of the next d (whole seconds, at least
+// one) from the admin endpoint on port to path.
+func saveProfile(port int, d time.Duration, path string) error {
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", port, max(1, int(d.Seconds()))))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// slug is name as a file name: letters and digits, runs of anything else
+// as one "-".
+func slug(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, c := range strings.ToLower(name) {
+		if 'a' <= c && c <= 'z' || '0' <= c && c <= '9' {
+			b.WriteRune(c)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
 }
 
 // request is what a browser sends for the comparison's resource.
