@@ -91,11 +91,15 @@ func TestCookieTableFillOversized(t *testing.T) {
 	}
 }
 
-// What precedes a marker is not kept back while its children are dropped.
+// What precedes a marker is not kept back while its children are dropped:
+// a flush sends it.
 func TestCookieTableFillStreams(t *testing.T) {
 	var out bytes.Buffer
 	r := New(&out, Options{Catalogue: catalogue(t), CookieTable: table})
 	r.Write([]byte(`<p>before</p><div data-consent-cookie-table>Our cookie `))
+	if err := r.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	if !strings.HasPrefix(out.String(), `<p>before</p><div data-consent-cookie-table>`) {
 		t.Errorf("after the first write: %q", out.String())
 	}

@@ -118,7 +118,8 @@ type Options struct {
 // the pull-style lexer with a coroutine (iter.Pull), not a goroutine.
 type Rewriter struct {
 	opts Options
-	out  *bufio.Writer
+	out  *bufio.Writer // over dst
+	dst  stickyWriter
 
 	next func() (struct{}, bool)
 	stop func()
@@ -174,9 +175,9 @@ func New(dst io.Writer, opts Options) *Rewriter {
 	if opts.Allowed == nil {
 		opts.Allowed = func(trackers.Category) bool { return false }
 	}
-	out := outPool.Get().(*bufio.Writer)
-	out.Reset(dst)
-	r := &Rewriter{opts: opts, out: out, allAllowed: true}
+	r := &Rewriter{opts: opts, dst: stickyWriter{w: dst}, allAllowed: true}
+	r.out = outPool.Get().(*bufio.Writer)
+	r.out.Reset(&r.dst)
 	r.page.XML = opts.XML
 	for _, c := range trackers.Categories {
 		r.allAllowed = r.allAllowed && opts.Allowed(c)

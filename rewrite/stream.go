@@ -10,8 +10,11 @@ import (
 // lexer by a coroutine, the input given back by the streaming continuation,
 // and the end of a response on every path (Close, Abort, a decode error).
 
-// Write rewrites p. It returns an error if the content could not be decoded;
-// everything decoded so far has then been written.
+// Write rewrites p. It returns an error if the content could not be decoded
+// (everything decoded so far has then been written) or if dst failed.
+// Output goes to dst as the buffer fills, in writes of its size: a write per
+// input chunk would cost a system call each. A caller streaming a response
+// calls Flush where the response should reach the client.
 func (r *Rewriter) Write(p []byte) (int, error) {
 	if r.done {
 		if r.err != nil {
@@ -24,7 +27,7 @@ func (r *Rewriter) Write(p []byte) (int, error) {
 		r.done = true
 	}
 	r.in = nil
-	if err := r.wire().Flush(); err != nil {
+	if err := r.dst.err; err != nil {
 		r.Abort()
 		return 0, err
 	}
@@ -54,6 +57,22 @@ func (r *Rewriter) wire() *bufio.Writer {
 		return r.fill.out
 	}
 	return r.out
+}
+
+// stickyWriter is dst, remembering its first error: Write reports it
+// without flushing.
+type stickyWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *stickyWriter) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	s.err = err
+	return n, err
 }
 
 // Close ends the input, writes what remains (injecting the banner at the end
