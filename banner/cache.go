@@ -44,13 +44,13 @@ func (c *Cache) Placeholder(e Embed) []byte {
 	return c.get(keyOf(kindPlaceholder, e.Page, &e), e.Page, &e).fill(&e.Page)
 }
 
-// Srcdoc is Placeholder(e) escaped for a double-quoted attribute value, as
-// an <iframe srcdoc> holds it: markup characters and every non-ASCII
-// character as references (what rewrite.EscapeSrcdoc makes of it). It is
-// cached escaped, so a frame costs a copy, not a rendering and an escape.
-// The result must not be modified.
-func (c *Cache) Srcdoc(e Embed) []byte {
-	return c.get(keyOf(kindSrcdoc, e.Page, &e), e.Page, &e).fill(&e.Page)
+// AppendSrcdoc appends to dst Placeholder(e) escaped for a double-quoted
+// attribute value, as an <iframe srcdoc> holds it: markup characters and
+// every non-ASCII character as references (what rewrite.EscapeSrcdoc makes
+// of it). It is cached escaped, so a frame costs a copy into dst, not a
+// rendering, an escape or an allocation.
+func (c *Cache) AppendSrcdoc(dst []byte, e Embed) []byte {
+	return c.get(keyOf(kindSrcdoc, e.Page, &e), e.Page, &e).appendFill(dst, &e.Page)
 }
 
 // kind is what a cached rendering is of.
@@ -235,7 +235,11 @@ func (f *filled) fill(p *Page) []byte {
 	if len(f.holes) == 0 {
 		return f.parts[0]
 	}
-	out := make([]byte, 0, f.size+256)
+	return f.appendFill(make([]byte, 0, f.size+256), p)
+}
+
+// appendFill appends the rendering to out with p's values in the holes.
+func (f *filled) appendFill(out []byte, p *Page) []byte {
 	for i, h := range f.holes {
 		out = append(out, f.parts[i]...)
 		v := *holeOf(p, h.field)

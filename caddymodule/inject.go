@@ -50,9 +50,9 @@ func (w *responseWriter) body(rp rewrite.Page) []byte {
 	return b
 }
 
-// placeholder is rewrite.Options.Placeholder: the document a held-back
-// frame shows instead, escaped for its srcdoc.
-func (w *responseWriter) placeholder(v *trackers.Vendor, src, lang string) []byte {
+// placeholder is rewrite.Options.Placeholder: it appends the document a
+// held-back frame shows instead, escaped for its srcdoc.
+func (w *responseWriter) placeholder(dst []byte, v *trackers.Vendor, src, lang string) []byte {
 	p := w.bannerPage(rewrite.Page{Lang: lang})
 	e := banner.Embed{Page: p, Provider: v.Name, Link: w.h.links.of(src)}
 	for _, c := range p.Categories {
@@ -60,7 +60,7 @@ func (w *responseWriter) placeholder(v *trackers.Vendor, src, lang string) []byt
 			e.Category = c
 		}
 	}
-	return w.h.rendered.Srcdoc(e)
+	return w.h.rendered.AppendSrcdoc(dst, e)
 }
 
 // cookieTable is rewrite.Options.CookieTable.

@@ -46,7 +46,7 @@ func TestSrcdocIsThePlaceholderEscaped(t *testing.T) {
 						Link: banner.ProviderLink("https://www.youtube.com/embed/dQw4w9WgXcQ?x=" + ret)}
 					want := rewrite.EscapeSrcdoc(h.rendered.Placeholder(e))
 					for range 2 { // compiled, then from the cache
-						if got := h.rendered.Srcdoc(e); !bytes.Equal(got, want) {
+						if got := h.rendered.AppendSrcdoc([]byte("kept:"), e); !bytes.Equal(got, append([]byte("kept:"), want...)) {
 							t.Fatalf("%s, return %q, nonce %q:\n got: %s\nwant: %s", locale, ret, nonce, got, want)
 						}
 					}

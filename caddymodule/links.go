@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"strings"
 	"sync"
 
 	"github.com/consentgate/consentgate/banner"
@@ -28,6 +29,7 @@ func (l *providerLinks) of(src string) string {
 	if ok {
 		return link
 	}
+	src = strings.Clone(src) // the rewriter's src shares the page's memory
 	link = banner.ProviderLink(src)
 	if len(src) <= maxLinkSrc {
 		l.mu.Lock()

@@ -44,7 +44,7 @@ func everyRule(b testing.TB, neutralised *int) Options {
 		Allowed:      nil,
 		HeadInject:   func(Page) []byte { return []byte(`<script>/* guard */</script>`) },
 		BodyInject:   func(Page) []byte { return []byte(`<div id="consent-banner">banner</div>`) },
-		Placeholder:  func(*trackers.Vendor, string, string) []byte { return ph },
+		Placeholder:  func(dst []byte, _ *trackers.Vendor, _, _ string) []byte { return append(dst, ph...) },
 		CookieTable:  func(Page) []byte { return []byte(`<table><tr><td>_ga</td></tr></table>`) },
 		SettingsHref: "/_consent/settings",
 		OnNeutralise: func(*trackers.Vendor) { *neutralised++ },

@@ -261,7 +261,9 @@ func TestURLForms(t *testing.T) {
 // XML documents: well-formed insertions, noscript and friends as live
 // markup, self-closed scripts complete, CDATA as text.
 func TestXML(t *testing.T) {
-	opts := Options{XML: true, Placeholder: func(*trackers.Vendor, string, string) []byte { return EscapeSrcdoc([]byte("<p>Video</p>")) }}
+	opts := Options{XML: true, Placeholder: func(dst []byte, _ *trackers.Vendor, _, _ string) []byte {
+		return append(dst, EscapeSrcdoc([]byte("<p>Video</p>"))...)
+	}}
 	check(t, []byteCase{
 		{"noscript runs in XHTML", `<noscript><script src="https://www.googletagmanager.com/gtag/js?id=G-1"/><img src="https://www.facebook.com/tr?id=1&amp;ev=PageView"/></noscript>`,
 			`<noscript><script type="text/plain" data-consent="analytics" data-consent-vendor="google-analytics" data-consent-src="https://www.googletagmanager.com/gtag/js?id=G-1"/><img data-consent="marketing" data-consent-vendor="facebook-tr" data-consent-src="https://www.facebook.com/tr?id=1&amp;ev=PageView"/></noscript>`},

@@ -177,11 +177,12 @@ func (r *Rewriter) element(name string, raw []byte, partial bool) (marked bool) 
 		var src string
 		for _, n := range hits {
 			if a, ok := get(attrs, n); ok && n != "" {
-				src = a.value()
+				src = r.view(a)
 				break
 			}
 		}
-		ph = r.opts.Placeholder(vendor, src, r.page.Lang)
+		ph = r.opts.Placeholder(r.phBuf[:0], vendor, src, r.page.Lang)
+		r.phBuf = ph
 		if _, ok := get(attrs, "srcdoc"); ok {
 			rename = append(rename, "srcdoc")
 		}
@@ -246,7 +247,7 @@ func (r *Rewriter) writeNeutralised(raw []byte, nameEnd int, attrs []attr, v *tr
 	w.WriteString(`" ` + attrVendor + `="`)
 	writeAttrValue(w, v.ID)
 	w.WriteByte('"')
-	if ph != nil {
+	if len(ph) > 0 {
 		if r.opts.XML {
 			w.WriteString(" " + attrPlaceholder + `="" srcdoc="`)
 		} else {

@@ -15,9 +15,9 @@ func TestPlaceholder(t *testing.T) {
 	var seen []string
 	opts := Options{
 		Allowed: allow(trackers.Social),
-		Placeholder: func(v *trackers.Vendor, src, lang string) []byte {
+		Placeholder: func(dst []byte, v *trackers.Vendor, src, lang string) []byte {
 			seen = append(seen, v.ID+" "+src)
-			return EscapeSrcdoc([]byte(`<p class="x">"` + v.Name + `" & more</p>`))
+			return append(dst, EscapeSrcdoc([]byte(`<p class="x">"`+v.Name+`" & more</p>`))...)
 		},
 	}
 	in := `<iframe width="560" height="315" src="https://www.youtube.com/embed/abc?rel=0&amp;x=1" title="Video"></iframe>` +

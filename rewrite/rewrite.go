@@ -88,14 +88,16 @@ type Options struct {
 	MaxToken int
 	// OnNeutralise is called once per element made inert.
 	OnNeutralise func(v *trackers.Vendor)
-	// Placeholder, when set, returns the document shown in a held-back
-	// <iframe> instead of its content (src is the frame's URL, lang the
-	// page's <html lang>), escaped by EscapeSrcdoc: it becomes the frame's
-	// srcdoc as it is, so a caller can cache it escaped. The placeholder
-	// keeps the frame's place and size whatever the page's CSS, and the
-	// frame is marked
-	// data-consent-ph. A frame's own srcdoc moves to data-consent-srcdoc.
-	Placeholder func(v *trackers.Vendor, src, lang string) []byte
+	// Placeholder, when set, appends to dst the document shown in a
+	// held-back <iframe> instead of its content (src is the frame's URL,
+	// lang the page's <html lang>), escaped by EscapeSrcdoc: it becomes the
+	// frame's srcdoc as it is, so a caller can cache it escaped. dst is the
+	// rewriter's, reused for every frame, and src is valid only during the
+	// call (it may share the page's memory): a page of many frames costs no
+	// allocation per frame. The placeholder keeps the frame's place and size
+	// whatever the page's CSS, and the frame is marked data-consent-ph. A
+	// frame's own srcdoc moves to data-consent-srcdoc.
+	Placeholder func(dst []byte, v *trackers.Vendor, src, lang string) []byte
 	// CookieTable, when set, is written in place of the children of each
 	// element carrying the attribute data-consent-cookie-table (fill.go),
 	// at the element's end tag, or at </body> or the end if it has none;
@@ -149,6 +151,7 @@ type Rewriter struct {
 	tags               [][2]int      // plainTags' buffer
 	scan               scanner       // the streaming continuation's state
 	scratch            []byte        // view's decoding buffer
+	phBuf              []byte        // the placeholder of the frame being written, reused for the next
 	settingsHref       string        // Options.SettingsHref as an attribute value, once needed
 	fill               *filling      // the marker element being filled, if any
 	discard            *bufio.Writer // r.out while a marker's children are dropped
