@@ -11,9 +11,11 @@
 //     reading a 20 MB page at 64 KiB/s, the Caddy process's RSS once all are
 //     mid-stream minus its idle RSS, per response.
 //
-// With -cpuprofile DIR each throughput run's Caddy has its admin endpoint
-// on loopback, and a CPU profile of its measured load is saved in DIR as
-// <comparison>-<A|B>-<pair>.pprof (read with go tool pprof bin/caddy FILE).
+// With -profile DIR every Caddy it starts has its admin endpoint on
+// loopback, and DIR gets a CPU profile of each throughput run's measured
+// load (<comparison>-<A|B>-<pair>.pprof) and a heap profile of each memory
+// run once every client is mid-stream (memory-<A|B>-<pair>.heap.pprof);
+// read them with go tool pprof bin/caddy FILE.
 //
 // With -gobench it first prints the medians of a `go test -bench -count N`
 // output and the rewriter's ratio to its floor benchmark (make bench).
@@ -30,7 +32,7 @@ import (
 
 type config struct {
 	caddy, page, gobench string
-	cpuprofile           string
+	profile              string
 	pairs, conc, slow    int
 	duration, warmup     time.Duration
 	slowSize, slowRate   int
@@ -42,7 +44,7 @@ func main() {
 	flag.StringVar(&c.caddy, "caddy", "bin/caddy", "path to the built Caddy binary")
 	flag.StringVar(&c.page, "page", "testdata/bench/council.html", "HTML page the upstream serves")
 	flag.StringVar(&c.gobench, "gobench", "", "summarise this file of go test -bench output first (medians and ratios)")
-	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "save a CPU profile of each throughput run's Caddy in this directory")
+	flag.StringVar(&c.profile, "profile", "", "save CPU and heap profiles of each run's Caddy in this directory")
 	flag.BoolVar(&c.memory, "memory", true, "run the memory comparison after the throughput ones")
 	flag.BoolVar(&c.load, "load", true, "run the load test (false: only -gobench)")
 	flag.IntVar(&c.pairs, "pairs", 5, "A/B pairs per comparison; each figure is the median of their ratios")

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,7 +32,11 @@ func compareMemory(env environment, c config) error {
 		var pair [2]float64
 		for _, consent := range order {
 			v := variant{consent: consent}
-			kib, sent, err := inFlight(env, c, v)
+			profile := ""
+			if c.profile != "" {
+				profile = filepath.Join(c.profile, fmt.Sprintf("memory-%c-%d.heap.pprof", "AB"[btoi(consent)], i+1))
+			}
+			kib, sent, err := inFlight(env, c, v, profile)
 			if err != nil {
 				return fmt.Errorf("%s: %w", v, err)
 			}
@@ -51,7 +56,12 @@ func compareMemory(env environment, c config) error {
 // inFlight starts a fresh Caddy for v and returns its RSS growth per
 // response (KiB) with c.slow clients all mid-way through a slow read, and
 // how far ahead of them (MB per response) the upstream had got.
-func inFlight(env environment, c config, v variant) (kib, sentMB float64, err error) {
+func inFlight(env environment, c config, v variant, profile string) (kib, sentMB float64, err error) {
+	if profile != "" {
+		if v.admin, err = freePort(); err != nil {
+			return 0, 0, err
+		}
+	}
 	s, err := startCaddy(env, v)
 	if err != nil {
 		return 0, 0, err
@@ -127,6 +137,11 @@ func inFlight(env environment, c config, v variant) (kib, sentMB float64, err er
 		return 0, 0, fmt.Errorf("%d of %d responses were already sent whole by the upstream: not mid-stream", int64(c.slow)-n, c.slow)
 	}
 	sentMB = float64(sent0) / float64(c.slow) / (1 << 20)
+	if profile != "" {
+		if err := saveProfile(v.admin, "heap?gc=1", profile); err != nil {
+			return 0, 0, fmt.Errorf("heap profile: %w", err)
+		}
+	}
 	return (median(samples) - float64(idle)) / float64(c.slow), sentMB, nil
 }
 

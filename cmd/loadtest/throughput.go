@@ -60,8 +60,8 @@ func compareThroughput(env environment, c config, cmp comparison) error {
 		var pair [2]result
 		for _, consent := range order {
 			profile := ""
-			if c.cpuprofile != "" {
-				profile = filepath.Join(c.cpuprofile, fmt.Sprintf("%s-%c-%d.pprof", slug(cmp.name), "AB"[btoi(consent)], i+1))
+			if c.profile != "" {
+				profile = filepath.Join(c.profile, fmt.Sprintf("%s-%c-%d.pprof", slug(cmp.name), "AB"[btoi(consent)], i+1))
 			}
 			r, err := measure(env, c, cmp, variant{consent: consent, gzip: cmp.gzip}, profile)
 			if err != nil {
@@ -108,7 +108,9 @@ func measure(env environment, c config, cmp comparison, v variant, profile strin
 	var profiled chan error
 	if profile != "" {
 		profiled = make(chan error, 1)
-		go func() { profiled <- saveProfile(v.admin, c.duration, profile) }()
+		go func() {
+			profiled <- saveProfile(v.admin, fmt.Sprintf("profile?seconds=%d", max(1, int(c.duration.Seconds()))), profile)
+		}()
 	}
 	r := load(url, cmp, c.duration, c.conc)
 	if profiled != nil {
@@ -122,10 +124,10 @@ func measure(env environment, c config, cmp comparison, v variant, profile strin
 	return r, nil
 }
 
-// saveProfile writes a CPU profile of the next d (whole seconds, at least
-// one) from the admin endpoint on port to path.
-func saveProfile(port int, d time.Duration, path string) error {
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", port, max(1, int(d.Seconds()))))
+// saveProfile writes the profile /debug/pprof/<which> from the admin
+// endpoint on port to path.
+func saveProfile(port int, which, path string) error {
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/%s", port, which))
 	if err != nil {
 		return err
 	}
