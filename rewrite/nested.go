@@ -55,105 +55,15 @@ func EscapeSrcdoc(doc []byte) []byte {
 }
 
 // fragment rewrites the raw text of a <noscript>, which the lexer (with
-// scripting on, as browsers parse) reports as one text token: GTM's iframe and
-// the Meta pixel's img live there. Plain markup is split in place; anything
-// else goes through a lexer of its own.
+// scripting on, as browsers parse) reports as one text token: GTM's iframe
+// and the Meta pixel's img live there. A lexer of its own splits it as a
+// browser with scripting off would; it reads text in place and allocates
+// nothing.
 func (r *Rewriter) fragment(text []byte) {
 	if bytes.IndexByte(text, '<') < 0 || !mayHaveURL(text) {
 		r.out.Write(text)
 		return
 	}
-	tags, ok := plainTags(text, r.tags)
-	r.tags = tags
-	if !ok {
-		r.tokenizeFragment(text)
-		return
-	}
-	pos := 0
-	for _, t := range tags {
-		r.out.Write(text[pos:t[0]])
-		r.element(tagName(text[t[0]+1:]), text[t[0]:t[1]], false)
-		pos = t[1]
-	}
-	r.out.Write(text[pos:])
-}
-
-// plainTags finds the start tags in text that this package knows by name,
-// splitting it exactly as the lexer would, and appends their spans to
-// tags[:0]. It handles text, complete start and end tags, and the raw text of
-// elements such as iframe; for comments, doctypes, scripts, nested noscripts
-// and incomplete tags it reports !ok, and the caller uses the lexer.
-// A noscript holds a tag or two.
-func plainTags(text []byte, tags [][2]int) ([][2]int, bool) {
-	tags = tags[:0]
-	i := 0
-	for {
-		j := bytes.IndexByte(text[i:], '<')
-		if j < 0 || i+j+1 >= len(text) {
-			return tags, true // a '<' at the very end is text
-		}
-		i += j
-		switch c := text[i+1]; {
-		case isLetter(c):
-			end := tagAfter(text, i+1)
-			if end < 0 {
-				return tags, false
-			}
-			name := tagName(text[i+1:])
-			switch name {
-			case "script", "noscript", "plaintext":
-				return tags, false
-			case "":
-			default:
-				tags = append(tags, [2]int{i, end})
-			}
-			i = end
-			if isRawText(name) {
-				i = rawTextEnd(text, i, name)
-			}
-		case c == '/' && i+2 < len(text) && isLetter(text[i+2]):
-			if i = tagAfter(text, i+2); i < 0 {
-				return tags, false
-			}
-		case c == '/' || c == '!' || c == '?':
-			return tags, false
-		default:
-			i++ // '<' before anything else is text
-		}
-	}
-}
-
-// tagAfter returns the offset just past the '>' that ends the tag whose
-// name starts at b[i], or -1 if the tag is incomplete.
-func tagAfter(b []byte, i int) int {
-	for i < len(b) && !nameEnds[b[i]] {
-		i++
-	}
-	end, _, _ := tagEnd(b, i, false)
-	return end
-}
-
-// rawTextEnd returns the offset of the "</name" that ends raw text starting
-// at b[i], or len(b), as the lexer finds it.
-func rawTextEnd(b []byte, i int, name string) int {
-	for {
-		j := bytes.Index(b[i:], []byte("</"))
-		if j < 0 {
-			return len(b)
-		}
-		k := i + j + 2
-		if k+len(name) < len(b) && bytes.EqualFold(b[k:k+len(name)], []byte(name)) {
-			switch b[k+len(name)] {
-			case ' ', '\n', '\r', '\t', '\f', '/', '>':
-				return i + j
-			}
-		}
-		i = i + j + 1
-	}
-}
-
-// tokenizeFragment is fragment for markup plainTags does not take on.
-func (r *Rewriter) tokenizeFragment(text []byte) {
 	var l lexer
 	l.resetBytes(text)
 	nested := false // the text that follows is a nested <noscript>'s

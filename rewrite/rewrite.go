@@ -148,7 +148,6 @@ type Rewriter struct {
 	foreign            []open        // open svg/math elements and their HTML integration points
 	amp                []open        // open AMP components, held or not
 	attrs              []attr        // scanTag's buffer, reused for every tag
-	tags               [][2]int      // plainTags' buffer
 	scan               scanner       // the streaming continuation's state
 	scratch            []byte        // view's decoding buffer
 	phBuf              []byte        // the placeholder of the frame being written, reused for the next
