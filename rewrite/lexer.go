@@ -366,12 +366,15 @@ func (l *lexer) skim() {
 	b := l.buf[:l.end]
 	i := l.pos
 	for {
-		j := bytes.IndexByte(b[i:], '<')
-		if j < 0 {
-			i = len(b)
-			break
+		at := i // a tag right after a tag (55% of the council page's) needs no IndexByte
+		if i >= len(b) || b[i] != '<' {
+			j := bytes.IndexByte(b[i:], '<')
+			if j < 0 {
+				i = len(b)
+				break
+			}
+			at += j
 		}
-		at := i + j
 		k := at + 1
 		if k+1 >= len(b) {
 			i = at
