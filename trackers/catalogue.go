@@ -280,13 +280,13 @@ func tracker(v *Vendor) *Vendor {
 
 // matchURL is MatchURL with the exemptions returned too.
 func (c *Catalogue) matchURL(raw string) *Vendor {
-	host, path, query, ok := splitURL(raw)
+	host, rest, ok := splitURL(raw)
 	if !ok {
 		return nil
 	}
 	for {
 		for _, r := range c.hosts[host] {
-			if r.matches(path, query) {
+			if r.matches(&rest) {
 				return r.vendor
 			}
 		}
@@ -298,8 +298,9 @@ func (c *Catalogue) matchURL(raw string) *Vendor {
 	}
 }
 
-func (r hostRule) matches(path, query string) bool {
+func (r hostRule) matches(u *urlRest) bool {
 	if r.path != "" {
+		path := u.Path()
 		if strings.Contains(r.path, "*") {
 			if ok, _ := pathpkg.Match(r.path, path); !ok {
 				return false
@@ -309,7 +310,7 @@ func (r hostRule) matches(path, query string) bool {
 		}
 	}
 	if r.query != "" {
-		for p := range strings.SplitSeq(query, "&") {
+		for p := range strings.SplitSeq(u.Query(), "&") {
 			if strings.HasPrefix(p, r.query) {
 				return true
 			}
@@ -324,8 +325,9 @@ func (r hostRule) matches(path, query string) bool {
 // else: C0 controls and spaces trimmed, tabs and newlines dropped anywhere,
 // backslashes as slashes, userinfo and port gone, the host percent-decoded,
 // IDNA-mapped (full-width letters and dots) and lower-cased without a
-// trailing dot, and the path percent-decoded without dot segments.
-func splitURL(raw string) (host, path, query string, ok bool) {
+// trailing dot, and the path and query (decoded when a rule first reads
+// them: most rules name a host only, and decoding allocates).
+func splitURL(raw string) (host string, rest urlRest, ok bool) {
 	for len(raw) > 0 && raw[0] <= ' ' {
 		raw = raw[1:]
 	}
@@ -343,17 +345,17 @@ func splitURL(raw string) (host, path, query string, ok bool) {
 		case "http", "https":
 			raw = raw[i+1:]
 		default:
-			return "", "", "", false
+			return "", urlRest{}, false
 		}
 	} else if len(raw) < 2 || raw[0] != '/' && raw[0] != '\\' || raw[1] != '/' && raw[1] != '\\' {
-		return "", "", "", false
+		return "", urlRest{}, false
 	}
 	raw = strings.TrimLeft(raw, "/\\")
 	end := strings.IndexAny(raw, "/\\?#")
 	if end < 0 {
 		end = len(raw)
 	}
-	host, rest := raw[:end], raw[end:]
+	host, tail := raw[:end], raw[end:]
 	if at := strings.LastIndexByte(host, '@'); at >= 0 {
 		host = host[at+1:]
 	}
@@ -373,23 +375,36 @@ func splitURL(raw string) (host, path, query string, ok bool) {
 	}
 	host = strings.TrimSuffix(host, ".")
 	if host == "" {
-		return "", "", "", false
+		return "", urlRest{}, false
 	}
-	if i := strings.IndexByte(rest, '#'); i >= 0 {
-		rest = rest[:i]
+	if i := strings.IndexByte(tail, '#'); i >= 0 {
+		tail = tail[:i]
 	}
-	path, query, _ = strings.Cut(rest, "?")
+	rest.path, rest.query, _ = strings.Cut(tail, "?")
+	return host, rest, true
+}
+
+// urlRest is a URL's path and query as splitURL found them, decoded on
+// first use.
+type urlRest struct {
+	path, query            string
+	pathDone, queryDecoded bool
+}
+
+// Path is the path with backslashes as slashes, percent-decoded, without
+// dot segments, and "/" for none.
+func (u *urlRest) Path() string {
+	if u.pathDone {
+		return u.path
+	}
+	u.pathDone = true
+	path := u.path
 	if strings.IndexByte(path, '\\') >= 0 {
 		path = strings.ReplaceAll(path, "\\", "/")
 	}
 	if strings.IndexByte(path, '%') >= 0 {
 		if p, err := url.PathUnescape(path); err == nil {
 			path = p
-		}
-	}
-	if strings.IndexByte(query, '%') >= 0 {
-		if q, err := url.PathUnescape(query); err == nil {
-			query = q
 		}
 	}
 	if strings.Contains(path, "/.") || strings.Contains(path, "//") {
@@ -402,7 +417,21 @@ func splitURL(raw string) (host, path, query string, ok bool) {
 	if path == "" {
 		path = "/"
 	}
-	return host, path, query, true
+	u.path = path
+	return path
+}
+
+// Query is the query, percent-decoded.
+func (u *urlRest) Query() string {
+	if !u.queryDecoded {
+		u.queryDecoded = true
+		if strings.IndexByte(u.query, '%') >= 0 {
+			if q, err := url.PathUnescape(u.query); err == nil {
+				u.query = q
+			}
+		}
+	}
+	return u.query
 }
 
 // idnaMap maps a host as browsers' URL parsers do (UTS #46, nontransitional).
