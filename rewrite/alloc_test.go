@@ -39,3 +39,22 @@ func TestAllocationsDoNotGrowWithUntouchedMarkup(t *testing.T) {
 		t.Error("the filler is not in the output")
 	}
 }
+
+// TestAllocationsDoNotGrowWithThePage: the 5 MB page, the council page
+// repeated with every tracker, frame and placeholder in it, costs the same
+// allocations per response as the 100 KB page: a held frame, its
+// placeholder, an escaped URL or a neutralised script allocates nothing.
+func TestAllocationsDoNotGrowWithThePage(t *testing.T) {
+	n := 0
+	opts := everyRule(t, &n)
+	small, large := page(t, 100<<10), page(t, 5<<20)
+	a1 := testing.AllocsPerRun(3, func() { rewriteOnce(t, small, opts) })
+	n = 0
+	a2 := testing.AllocsPerRun(1, func() { rewriteOnce(t, large, opts) })
+	if n < 40*15 {
+		t.Fatalf("%d elements neutralised in the 5 MB page: it does not repeat the trackers", n)
+	}
+	if a2 > a1+2 {
+		t.Errorf("%.0f allocations per response for the 100 KB page, %.0f for the 5 MB page", a1, a2)
+	}
+}

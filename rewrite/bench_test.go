@@ -126,25 +126,3 @@ func BenchmarkTokenizer100KB(b *testing.B) {
 		}
 	}
 }
-
-// BenchmarkAllocsGrowth is issue 12's allocation target, reported as
-// metrics rather than timed: allocations per response on the 100 KB and the
-// 5 MB page, and the extra allocations per MB of page between them. The
-// target is a constant number per response whatever the page size, so
-// allocs/MB should be about 0. It is a benchmark, not a test, only while
-// the x/net/html rewriter (which allocates per attribute) is in place: once
-// the new lexer lands it becomes a test failing when the 5 MB page
-// allocates more than the 100 KB one plus a small constant.
-func BenchmarkAllocsGrowth(b *testing.B) {
-	small, large := page(b, 100<<10), page(b, 5<<20)
-	n := 0
-	opts := everyRule(b, &n)
-	a1 := testing.AllocsPerRun(5, func() { rewriteOnce(b, small, opts) })
-	a2 := testing.AllocsPerRun(5, func() { rewriteOnce(b, large, opts) })
-	for b.Loop() {
-	}
-	b.ReportMetric(0, "ns/op") // nothing here is timed
-	b.ReportMetric(a1, "allocs/resp-100KB")
-	b.ReportMetric(a2, "allocs/resp-5MB")
-	b.ReportMetric((a2-a1)/(float64(len(large)-len(small))/(1<<20)), "allocs/MB")
-}
