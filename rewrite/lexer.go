@@ -514,116 +514,44 @@ var nameEnds = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '\f': tr
 // interesting while coalescing: the site's own consent markers.
 const watchPrefix = attrCategory
 
-// Tag states (§13.2.5.32-40), from the end of the tag name.
-const (
-	stBeforeName = iota
-	stName
-	stAfterName
-	stBeforeValue
-	stUnquoted
-	stAfterQuoted
-	stSlash
-)
-
-// tagBody scans from the end of a tag name to just past the tag's '>'. It
-// reports whether the tag is self-closing, and false at the end of input.
-// With watch, an attribute named data-consent* sets l.watch.
-func (l *lexer) tagBody(watch bool) (selfClosing, ok bool) {
-	st := stBeforeName
-	for {
-		if l.pos == l.end && !l.more() {
-			return false, false
-		}
-		b := l.buf[:l.end]
-		i := l.pos
-	scan:
-		for i < len(b) {
-			c := b[i]
-			switch st {
-			case stBeforeName, stAfterQuoted, stSlash:
-				switch {
-				case c == '>':
-					l.pos = i + 1
-					return st == stSlash, true
-				case c == '/':
-					st = stSlash
-				case isSpace(c):
-					st = stBeforeName
-				default:
-					st, l.attrAt = stName, i // even '=': it is the name's first byte
-				}
-				i++
-			case stName:
-				for i < len(b) && !attrNameEnds[b[i]] {
-					i++
-				}
-				if i == len(b) {
-					break scan
-				}
-				if watch && i-l.attrAt >= len(watchPrefix) && bytes.EqualFold(b[l.attrAt:l.attrAt+len(watchPrefix)], []byte(watchPrefix)) {
-					l.watch = true
-				}
-				if b[i] == '=' {
-					st = stBeforeValue
-					i++
-				} else {
-					st = stAfterName
-				}
-			case stAfterName:
-				switch {
-				case isSpace(c):
-				case c == '/':
-					st = stSlash
-				case c == '=':
-					st = stBeforeValue
-				case c == '>':
-					l.pos = i + 1
-					return false, true
-				default:
-					st, l.attrAt = stName, i
-					continue
-				}
-				i++
-			case stBeforeValue:
-				switch {
-				case isSpace(c):
-					i++
-				case c == '"' || c == '\'':
-					l.pos = i + 1
-					if !l.until(c) {
-						return false, false
-					}
-					b, i, st = l.buf[:l.end], l.pos, stAfterQuoted
-				case c == '>':
-					l.pos = i + 1
-					return false, true
-				default:
-					st = stUnquoted
-				}
-			case stUnquoted:
-				for i < len(b) && !unquotedEnds[b[i]] {
-					i++
-				}
-				if i == len(b) {
-					break scan
-				}
-				if b[i] == '>' {
-					l.pos = i + 1
-					return false, true
-				}
-				st = stBeforeName
-				i++
-			}
-		}
-		l.pos = i
-	}
-}
-
 // attrNameEnds and unquotedEnds end an attribute name and an unquoted value.
 var (
 	attrNameEnds = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '\f': true, '/': true, '>': true, '=': true}
 	unquotedEnds = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '\f': true, '>': true}
 )
+
+// tagBody scans from the end of a tag name to just past the tag's '>', a
+// byte at a time with oversize.go's tagScan (quoted values with IndexByte):
+// the path for a tag tagEnd cannot finish in what is read. It reports
+// whether the tag is self-closing, and false at the end of input. With
+// watch, an attribute named data-consent* sets l.watch.
+func (l *lexer) tagBody(watch bool) (selfClosing, ok bool) {
+	t := tagScan{state: tsBeforeAttr}
+	for {
+		if l.pos == l.end && !l.more() {
+			return false, false
+		}
+		at, was := l.pos, t.state
+		end := t.step(l.buf[at])
+		l.pos++
+		switch {
+		case t.state == tsAttrName && was != tsAttrName:
+			l.attrAt = at
+		case was == tsAttrName && t.state != tsAttrName && watch && at-l.attrAt >= len(watchPrefix) &&
+			bytes.EqualFold(l.buf[l.attrAt:l.attrAt+len(watchPrefix)], []byte(watchPrefix)):
+			l.watch = true
+		}
+		if end {
+			return t.slash, true
+		}
+		if t.state == tsQuoted {
+			if !l.until(t.q) {
+				return false, false
+			}
+			t.state = tsBeforeAttr
+		}
+	}
+}
 
 // until moves pos just past the next byte q; false at the end of input.
 func (l *lexer) until(q byte) bool {
