@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"bufio"
 	"bytes"
 	"io"
 	"os"
@@ -112,6 +113,26 @@ func benchFloor(b *testing.B, size int) {
 
 func BenchmarkFloor100KB(b *testing.B) { benchFloor(b, 100<<10) }
 func BenchmarkFloor5MB(b *testing.B)   { benchFloor(b, 5<<20) }
+
+// BenchmarkLexer100KB is the package's lexer alone on the same page, as the
+// rewriter runs it once the head is written (coalescing) but with no rule:
+// every token's bytes go to a discarding buffered writer. What the rules
+// cost is the difference from BenchmarkRewrite100KB.
+func BenchmarkLexer100KB(b *testing.B) {
+	in := page(b, 100<<10)
+	out := bufio.NewWriterSize(io.Discard, 16<<10)
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var l lexer
+		l.reset(bytes.NewReader(in), DefaultMaxToken)
+		l.coalesce, l.sink = true, out
+		for l.next() != tkError {
+			out.Write(l.raw())
+		}
+		l.release()
+	}
+}
 
 // BenchmarkTokenizer100KB is x/net/html's tokenizer alone on the same page,
 // reading every token's raw bytes and doing nothing with them.
