@@ -63,8 +63,7 @@ func (w *responseWriter) WriteHeader(status int) {
 		w.ResponseWriterWrapper.WriteHeader(status) // 103 Early Hints: Link filtered above
 		return
 	}
-	w.h.consentLog.seen.seeSetCookies(hdr)
-	w.h.cookies.FilterSetCookie(hdr, w.v, time.Now())
+	w.h.cookies.FilterSetCookie(hdr, w.v, time.Now(), w.h.consentLog.seen.seeSetCookie)
 	w.status = status
 	if w.untyped(status, hdr) {
 		w.mode = sniffing

@@ -214,18 +214,16 @@ func sameSightings(a, b []cookieseen.Sighting) bool {
 	return true
 }
 
-// seeSetCookies notes the names and lifetimes of the cookies a response of
-// the site's own sets, before consent filters them.
-func (s *sightings) seeSetCookies(hdr http.Header) {
-	for _, line := range hdr.Values("Set-Cookie") {
-		c, err := http.ParseSetCookie(line)
-		if err != nil || c.MaxAge < 0 || !c.Expires.IsZero() && c.Expires.Before(time.Now()) {
-			continue // unparseable, or a deletion
-		}
-		maxAge := int64(c.MaxAge)
-		if maxAge == 0 && !c.Expires.IsZero() {
-			maxAge = max(1, int64(time.Until(c.Expires).Seconds())) // lasting, though about to end
-		}
-		s.add(cookieseen.Sighting{Kind: cookieseen.Cookie, Name: c.Name, Source: cookieseen.Upstream, MaxAge: maxAge})
+// seeSetCookie notes the name and lifetime of a cookie a response of the
+// site's own sets, before consent filters it (cookiepolicy's
+// FilterSetCookie hands each one over).
+func (s *sightings) seeSetCookie(c *http.Cookie, now time.Time) {
+	if c.MaxAge < 0 || !c.Expires.IsZero() && c.Expires.Before(now) {
+		return // a deletion
 	}
+	maxAge := int64(c.MaxAge)
+	if maxAge == 0 && !c.Expires.IsZero() {
+		maxAge = max(1, int64(c.Expires.Sub(now).Seconds())) // lasting, though about to end
+	}
+	s.add(cookieseen.Sighting{Kind: cookieseen.Cookie, Name: c.Name, Source: cookieseen.Upstream, MaxAge: maxAge})
 }

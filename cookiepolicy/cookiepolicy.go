@@ -71,15 +71,21 @@ func (p *Policy) refused(name string, v consent.Visitor) bool {
 
 // FilterSetCookie removes Set-Cookie lines for cookies v has not consented
 // to. Deletions (cookies already expired at now) always pass, and so does
-// a line that does not parse: the browser would ignore it too.
-func (p *Policy) FilterSetCookie(hdr http.Header, v consent.Visitor, now time.Time) {
+// a line that does not parse: the browser would ignore it too. seen, when
+// not nil, is given every cookie that parses, kept or not, so that a caller
+// noting what the site sets parses each line once.
+func (p *Policy) FilterSetCookie(hdr http.Header, v consent.Visitor, now time.Time, seen func(c *http.Cookie, now time.Time)) {
 	lines := hdr.Values("Set-Cookie")
 	if len(lines) == 0 {
 		return
 	}
 	kept := make([]string, 0, len(lines))
 	for _, line := range lines {
-		if c, err := http.ParseSetCookie(line); err == nil && p.refused(c.Name, v) && !deletes(c, now) {
+		c, err := http.ParseSetCookie(line)
+		if err == nil && seen != nil {
+			seen(c, now)
+		}
+		if err == nil && p.refused(c.Name, v) && !deletes(c, now) {
 			continue
 		}
 		kept = append(kept, line)

@@ -3,6 +3,7 @@ package cookiepolicy
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,7 +81,7 @@ func TestFilterSetCookie(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hdr := http.Header{"Set-Cookie": slices.Clone(lines), "Other": {"x"}}
-			p.FilterSetCookie(hdr, tc.v, now)
+			p.FilterSetCookie(hdr, tc.v, now, nil)
 			var want []string
 			for _, i := range tc.want {
 				want = append(want, lines[i])
@@ -95,9 +96,25 @@ func TestFilterSetCookie(t *testing.T) {
 	}
 }
 
+// Every cookie that parses is handed to seen, the ones filtered out too,
+// each once.
+func TestFilterSetCookieShowsEachCookie(t *testing.T) {
+	hdr := http.Header{"Set-Cookie": {"_ga=1; Max-Age=63072000", "session=x; HttpOnly", "=bad", "_fbp=2"}}
+	var names []string
+	testPolicy(t).FilterSetCookie(hdr, consent.Visitor{}, time.Now(), func(c *http.Cookie, _ time.Time) {
+		names = append(names, c.Name)
+	})
+	if got := strings.Join(names, " "); got != "_ga session _fbp" {
+		t.Errorf("seen %q, want _ga session _fbp", got)
+	}
+	if got := hdr.Values("Set-Cookie"); len(got) != 2 || got[0] != "session=x; HttpOnly" {
+		t.Errorf("Set-Cookie %q, want the session cookie and the unparseable line", got)
+	}
+}
+
 func TestFilterSetCookieDropsTheHeader(t *testing.T) {
 	hdr := http.Header{"Set-Cookie": {"_ga=1", "_fbp=2"}}
-	testPolicy(t).FilterSetCookie(hdr, consent.Visitor{}, time.Now())
+	testPolicy(t).FilterSetCookie(hdr, consent.Visitor{}, time.Now(), nil)
 	if _, ok := hdr["Set-Cookie"]; ok {
 		t.Errorf("Set-Cookie %q left", hdr["Set-Cookie"])
 	}
