@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/xml"
+	"errors"
 	"flag"
 	"io"
 	"os"
@@ -849,4 +850,46 @@ func TestUseAfterClose(t *testing.T) {
 	if a.String() != "<p>a</p>" || b.String() != "<p>b</p>" {
 		t.Errorf("outputs mixed: %q %q", a.String(), b.String())
 	}
+}
+
+// failAfter accepts n bytes, then fails every write, as a connection the
+// client has gone from does.
+type failAfter struct{ n int }
+
+var errGone = errors.New("client gone")
+
+func (w *failAfter) Write(p []byte) (int, error) {
+	if len(p) > w.n {
+		n := w.n
+		w.n = 0
+		return n, errGone
+	}
+	w.n -= len(p)
+	return len(p), nil
+}
+
+// A failing destination ends the rewrite: the Write that meets the error,
+// when the output buffer is flushed, returns it, and so does every Write
+// after, without reading more. Output is buffered, so that may be a few
+// Writes after the client went.
+func TestWriteReportsTheDestinationsError(t *testing.T) {
+	in := page(t, 1<<20)
+	r := New(&failAfter{n: 50 << 10}, everyRule(t, new(int)))
+	var err error
+	written := 0
+	for written < len(in) && err == nil {
+		var n int
+		n, err = r.Write(in[written:min(written+chunkSize, len(in))])
+		written += n
+	}
+	if !errors.Is(err, errGone) {
+		t.Fatalf("wrote the whole page, err %v; want the destination's error", err)
+	}
+	if written > 50<<10+2*chunkSize+16<<10 {
+		t.Errorf("the error came after %d bytes of input; the destination failed after 50 KiB of output", written)
+	}
+	if _, err := r.Write(in[:chunkSize]); err == nil {
+		t.Error("a Write after the error succeeded")
+	}
+	r.Close()
 }
