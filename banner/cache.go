@@ -38,6 +38,16 @@ func (c *Cache) Head(p Page) []byte {
 	return c.get(keyOf(kindHead, p, nil), p, nil).fill(&p)
 }
 
+// AppendBody and AppendHead append Body(p) and Head(p), from the cache, to
+// dst: into room the caller has, they cost no allocation.
+func (c *Cache) AppendBody(dst []byte, p Page) []byte {
+	return c.get(keyOf(kindBody, p, nil), p, nil).appendFill(dst, &p)
+}
+
+func (c *Cache) AppendHead(dst []byte, p Page) []byte {
+	return c.get(keyOf(kindHead, p, nil), p, nil).appendFill(dst, &p)
+}
+
 // Placeholder is Placeholder(e), from the cache. The result must not be
 // modified.
 func (c *Cache) Placeholder(e Embed) []byte {

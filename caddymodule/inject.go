@@ -33,21 +33,19 @@ func (w *responseWriter) bannerPage(rp rewrite.Page) banner.Page {
 }
 
 // head is rewrite.Options.HeadInject and FrameInject.
-func (w *responseWriter) head(rp rewrite.Page) []byte {
-	b := w.h.rendered.Head(w.bannerPage(rp))
+func (w *responseWriter) head(dst []byte, rp rewrite.Page) []byte {
 	if w.xml {
-		return banner.XHTML(b, true)
+		return append(dst, banner.XHTML(w.h.rendered.Head(w.bannerPage(rp)), true)...)
 	}
-	return b
+	return w.h.rendered.AppendHead(dst, w.bannerPage(rp))
 }
 
 // body is rewrite.Options.BodyInject.
-func (w *responseWriter) body(rp rewrite.Page) []byte {
-	b := w.h.rendered.Body(w.bannerPage(rp))
+func (w *responseWriter) body(dst []byte, rp rewrite.Page) []byte {
 	if w.xml {
-		return banner.XHTML(b, false)
+		return append(dst, banner.XHTML(w.h.rendered.Body(w.bannerPage(rp)), false)...)
 	}
-	return b
+	return w.h.rendered.AppendBody(dst, w.bannerPage(rp))
 }
 
 // placeholder is rewrite.Options.Placeholder: it appends the document a

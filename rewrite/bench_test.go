@@ -43,8 +43,8 @@ func everyRule(b testing.TB, neutralised *int) Options {
 	return Options{
 		Catalogue:    catalogue(b),
 		Allowed:      nil,
-		HeadInject:   func(Page) []byte { return []byte(`<script>/* guard */</script>`) },
-		BodyInject:   func(Page) []byte { return []byte(`<div id="consent-banner">banner</div>`) },
+		HeadInject:   func(dst []byte, _ Page) []byte { return append(dst, `<script>/* guard */</script>`...) },
+		BodyInject:   func(dst []byte, _ Page) []byte { return append(dst, `<div id="consent-banner">banner</div>`...) },
 		Placeholder:  func(dst []byte, _ *trackers.Vendor, _, _ string) []byte { return append(dst, ph...) },
 		CookieTable:  func(Page) []byte { return []byte(`<table><tr><td>_ga</td></tr></table>`) },
 		SettingsHref: "/_consent/settings",

@@ -11,11 +11,11 @@ import (
 
 // inject marks the insertions, with what the rewriter knew of the page.
 func inject(opts Options) Options {
-	opts.HeadInject = func(p Page) []byte {
-		return []byte("<H n=" + p.ScriptNonce + " s=" + p.StyleNonce + ">")
+	opts.HeadInject = func(dst []byte, p Page) []byte {
+		return append(dst, "<H n="+p.ScriptNonce+" s="+p.StyleNonce+">"...)
 	}
-	opts.BodyInject = func(p Page) []byte { return []byte("<B lang=" + p.Lang + ">") }
-	opts.FrameInject = func(Page) []byte { return []byte("<F>") }
+	opts.BodyInject = func(dst []byte, p Page) []byte { return append(dst, "<B lang="+p.Lang+">"...) }
+	opts.FrameInject = func(dst []byte, _ Page) []byte { return append(dst, "<F>"...) }
 	return opts
 }
 

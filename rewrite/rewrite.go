@@ -58,19 +58,22 @@ type Options struct {
 	// Allowed reports whether the visitor has consented to a category;
 	// elements of allowed categories pass untouched. Nil allows nothing.
 	Allowed func(trackers.Category) bool
-	// HeadInject is written once, early in the head: after a prologue,
-	// doctype, <meta> (charset, http-equiv and the rest), <title> and <base>, before
-	// the first script, stylesheet or any other element or text, so it runs
-	// before page scripts and <meta charset> stays where it was. Nil: insert
-	// nothing in the head (fragments, SVG).
-	HeadInject func(Page) []byte
-	// BodyInject is written once, before the first </body> end tag or at
-	// the end. Nil: no banner (fragments, framed sub-documents, SVG).
-	BodyInject func(Page) []byte
+	// HeadInject appends to dst what is written once, early in the head:
+	// after a prologue, doctype, <meta> (charset, http-equiv and the rest),
+	// <title> and <base>, before the first script, stylesheet or any other
+	// element or text, so it runs before page scripts and <meta charset>
+	// stays where it was. dst is the free end of the output buffer, so an
+	// insertion that fits costs no allocation. Nil: insert nothing in the
+	// head (fragments, SVG).
+	HeadInject func(dst []byte, p Page) []byte
+	// BodyInject appends what is written once, before the first </body>
+	// end tag or at the end. Nil: no banner (fragments, framed
+	// sub-documents, SVG).
+	BodyInject func(dst []byte, p Page) []byte
 	// FrameInject is the head insertion for documents nested in the page
 	// (the site's own <iframe srcdoc>): the run-time guard, no banner. Nil:
 	// none.
-	FrameInject func(Page) []byte
+	FrameInject func(dst []byte, p Page) []byte
 	// XML is for application/xhtml+xml and image/svg+xml: what the rewriter
 	// writes is well-formed XML, and the contents of noscript, iframe,
 	// textarea, title and the like are read as the live markup they are in
@@ -433,7 +436,7 @@ func documentStart(name string) bool {
 
 func (r *Rewriter) injectHead() {
 	if !r.headDone && r.opts.HeadInject != nil {
-		r.out.Write(r.opts.HeadInject(r.page))
+		r.insert(r.opts.HeadInject)
 	}
 	r.headDone = true
 }
@@ -442,7 +445,20 @@ func (r *Rewriter) injectBody() {
 	r.sniff(false) // an empty body is no page
 	r.injectHead()
 	if !r.bodyDone && r.opts.BodyInject != nil {
-		r.out.Write(r.opts.BodyInject(r.page))
+		r.insert(r.opts.BodyInject)
 	}
 	r.bodyDone = true
 }
+
+// insert writes what f appends, built in the output buffer's free end. The
+// banner's insertions are a few KB (the head's guard about 12): with less
+// room than insertRoom, the buffer is flushed first so that they fit.
+func (r *Rewriter) insert(f func([]byte, Page) []byte) {
+	if r.out.Available() < insertRoom {
+		r.out.Flush()
+	}
+	r.out.Write(f(r.out.AvailableBuffer(), r.page))
+}
+
+// insertRoom is the free space insert makes in the output buffer.
+const insertRoom = 12 << 10

@@ -162,8 +162,8 @@ func TestUntouched(t *testing.T) {
 // Injection points: early in the head (see TestHeadPlacement), before the
 // first real </body>, or at the end.
 func TestInjection(t *testing.T) {
-	head := func(Page) []byte { return []byte("<HEAD-INJECT>") }
-	body := func(p Page) []byte { return []byte("<BODY-INJECT lang=" + p.Lang + ">") }
+	head := func(dst []byte, _ Page) []byte { return append(dst, "<HEAD-INJECT>"...) }
+	body := func(dst []byte, p Page) []byte { return append(dst, "<BODY-INJECT lang="+p.Lang+">"...) }
 	tests := []struct{ name, in, want string }{
 		{"normal", `<!DOCTYPE html><html lang="cy"><head><title>x</title></head><body><p>hi</p></body></html>`,
 			`<!DOCTYPE html><html lang="cy"><head><title>x</title><HEAD-INJECT></head><body><p>hi</p><BODY-INJECT lang=cy></body></html>`},
@@ -196,7 +196,8 @@ func TestGoldenAndChunking(t *testing.T) {
 		t.Fatalf("demo site pages or corpus missing: %v %v", pages, corpus)
 	}
 	pages = append(append(pages, more...), corpus...)
-	html := Options{HeadInject: func(Page) []byte { return []byte("<!--head-->") }, BodyInject: func(Page) []byte { return []byte("<!--banner-->") },
+	html := Options{HeadInject: func(dst []byte, _ Page) []byte { return append(dst, "<!--head-->"...) },
+		BodyInject:  func(dst []byte, _ Page) []byte { return append(dst, "<!--banner-->"...) },
 		CookieTable: func(Page) []byte { return []byte("<!--cookie table-->") }}
 	for _, p := range pages {
 		name := strings.ReplaceAll(strings.TrimPrefix(strings.TrimPrefix(p, "../testdata/site/"), "testdata/"), "/", "_")
