@@ -387,17 +387,17 @@ func splitURL(raw string) (host string, rest urlRest, ok bool) {
 // urlRest is a URL's path and query as splitURL found them, decoded on
 // first use.
 type urlRest struct {
-	path, query            string
-	pathDone, queryDecoded bool
+	path, query               string
+	pathDecoded, queryDecoded bool
 }
 
 // Path is the path with backslashes as slashes, percent-decoded, without
 // dot segments, and "/" for none.
 func (u *urlRest) Path() string {
-	if u.pathDone {
+	if u.pathDecoded {
 		return u.path
 	}
-	u.pathDone = true
+	u.pathDecoded = true
 	path := u.path
 	if strings.IndexByte(path, '\\') >= 0 {
 		path = strings.ReplaceAll(path, "\\", "/")
