@@ -53,6 +53,10 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		log_spool <dir>
 //		retention <duration>
 //		admin [<user> <password hash>]
+//		statistics_exception <vendor|rule>... {
+//			assessed_by <name>
+//			assessed_on <YYYY-MM-DD>
+//		}
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
@@ -202,6 +206,27 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			default:
 				return d.Errf("usage: admin [<user> <password hash>]")
 			}
+		case "statistics_exception":
+			e := &StatisticsException{Vendors: d.RemainingArgs()}
+			if len(e.Vendors) == 0 {
+				return d.Errf("usage: statistics_exception <vendor|rule>... { assessed_by <name>; assessed_on <YYYY-MM-DD> }")
+			}
+			for nesting := d.Nesting(); d.NextBlock(nesting); {
+				field := d.Val()
+				var v string
+				if !d.Args(&v) || d.NextArg() {
+					return d.ArgErr()
+				}
+				switch field {
+				case "assessed_by":
+					e.AssessedBy = v
+				case "assessed_on":
+					e.AssessedOn = v
+				default:
+					return d.Errf("statistics_exception: unrecognized field %q (want assessed_by or assessed_on)", field)
+				}
+			}
+			h.StatisticsException = e
 		case "consent_mode":
 			if !d.Args(&h.ConsentMode) || d.NextArg() {
 				return d.ArgErr()

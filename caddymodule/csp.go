@@ -64,7 +64,7 @@ func (h *Handler) setPreConsentCSP(hdr http.Header, v consent.Visitor) {
 	if h.PreConsentCSP == "" {
 		return
 	}
-	for _, c := range trackers.Categories {
+	for _, c := range trackers.Optional {
 		if !v.Allows(c) {
 			name := "Content-Security-Policy-Report-Only"
 			if h.PreConsentCSP == cspEnforce {

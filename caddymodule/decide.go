@@ -10,6 +10,7 @@ import (
 	"github.com/consentgate/consentgate/consent"
 	"github.com/consentgate/consentgate/consentlog"
 	"github.com/consentgate/consentgate/internal/ratelimit"
+	"github.com/consentgate/consentgate/trackers"
 )
 
 // choice is one decision about to be recorded: what was chosen, and where.
@@ -20,30 +21,50 @@ type choice struct {
 }
 
 // recordChoice puts a choice into effect: it sets the consent cookie,
-// expires tracker cookies no longer allowed and logs the decision. It
+// expires tracker cookies no longer allowed and logs the decision, and the
+// objection to statistics the choice makes or withdraws, a record each. It
 // returns the visitor as they now are.
 func (h *Handler) recordChoice(w http.ResponseWriter, r *http.Request, prev consent.Visitor, c choice) consent.Visitor {
-	after, event := h.consentPolicy().Decide(prev, c.Choice, time.Now())
+	after, events := h.consentPolicy().Decide(prev, c.Choice, time.Now())
 	d := after.Decision
 	http.SetCookie(w, &http.Cookie{
 		Name: consent.CookieName, Value: h.codec.Encode(d), Path: "/",
-		MaxAge: int(h.policy.MaxAgeFor(d).Seconds()), Secure: r.TLS != nil,
+		MaxAge: int(h.policy.CookieMaxAge(d).Seconds()), Secure: r.TLS != nil,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode,
 	})
 	for _, del := range h.cookies.Expire(r.Host, r.Cookies(), after) {
 		http.SetCookie(w, del)
 	}
 
-	in := consentlog.FromDecision(d)
-	in.Event, in.Method, in.GPC, in.Locale, in.URL = event, c.Method, prev.GPC, c.locale, c.page
-	h.record(r, in)
+	for _, event := range events {
+		in := consentlog.FromDecision(d)
+		if !after.Decided {
+			in.Granted = nil // an objection alone: no consent yet
+		}
+		in.Event, in.Method, in.GPC, in.Locale, in.URL = event, c.Method, prev.GPC, c.locale, c.page
+		in.ConsentMode = consentlog.ConsentMode(consent.ConsentModeFor(allowed(after)))
+		h.record(r, in)
+	}
 	return after
+}
+
+// allowed is every optional category that runs for v, statistics included.
+func allowed(v consent.Visitor) []trackers.Category {
+	var out []trackers.Category
+	for _, c := range trackers.Optional {
+		if v.Allows(c) && (c != trackers.Statistics || v.Statistics) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // gpcChoice applies Global Privacy Control for a visitor who has not chosen:
 // the mapped categories are refused. When they are all the optional
 // categories the refusal is a complete choice and is recorded; otherwise the
-// banner still asks about the rest (consent.GPCRefusal).
+// banner still asks about the rest (consent.GPCRefusal). Where the site runs
+// statistics under the exception, the signal is also an objection, recorded
+// once whether or not the visitor has chosen.
 //
 // The record is evidence, not the refusal itself: a visitor who has not
 // consented is refused whatever is recorded. So it is bounded, or a crawler
@@ -55,6 +76,12 @@ func (h *Handler) recordChoice(w http.ResponseWriter, r *http.Request, prev cons
 // browser's next page view records it once the network has tokens again.
 func (h *Handler) gpcChoice(w http.ResponseWriter, r *http.Request, v consent.Visitor) {
 	c, ok := consent.GPCRefusal(h.gpcCategories).Choice(v)
+	if v.Objects() && !v.Decision.Objected {
+		// Where statistics run without consent, GPC objects to them, and
+		// the objection is recorded like a refusal (Visitor.Objects).
+		c.Method, c.Objection, c.ObjectionOnly = consent.MethodGPC, consent.ObjectionMade, !ok
+		ok = true
+	}
 	if !ok || !isNavigation(r) {
 		return
 	}

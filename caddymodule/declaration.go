@@ -113,8 +113,9 @@ func (h *Handler) derive(st *seenState) *declaration {
 }
 
 // derivePolicyVersion hashes what a visitor consents to, in two parts
-// (see consent.Policy.Version). The base is the site's policy_version and
-// Consent Mode: changing them asks everyone again. The content is the
+// (see consent.Policy.Version). The base is the site's policy_version,
+// Consent Mode and the statistics exception: changing them asks everyone
+// again. The content is the
 // vendors the site was seen to use, with their categories, hosts and
 // cookies, and the site's own optional cookies as the table describes
 // them: a new vendor seen, a cookie declared or a declared cookie's
@@ -126,6 +127,9 @@ func (h *Handler) derivePolicyVersion(vendors []*trackers.Vendor) string {
 	fmt.Fprintf(base, "%s\n", h.PolicyVersion)
 	if h.ConsentMode == "advanced" {
 		fmt.Fprintf(base, "consent_mode advanced\n") // Google tags load before consent
+	}
+	if e := h.StatisticsException; e != nil {
+		fmt.Fprintf(base, "statistics_exception %q\n", e.Vendors) // everyone is told of it
 	}
 	s := sha256.New()
 	for _, v := range vendors {

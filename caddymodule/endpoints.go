@@ -45,7 +45,9 @@ func (h *Handler) serveEndpoint(w http.ResponseWriter, r *http.Request) error {
 }
 
 // choiceResponse is the JSON answer to a choice posted by the banner
-// script, and to its GET of the current choice.
+// script, and to its GET of the current choice. Granted is what runs for
+// the visitor: the categories consented to, and statistics under the
+// exception unless they object.
 type choiceResponse struct {
 	ID      string   `json:"id"`
 	Granted []string `json:"granted"`
@@ -81,10 +83,10 @@ func (h *Handler) serveChoice(w http.ResponseWriter, r *http.Request) error {
 	}
 	returnTo := consent.SafeReturn(r.PostForm.Get("return_to"))
 	c := choice{Choice: cc, page: returnTo, locale: h.locale(returnTo, r.PostForm.Get("lang"))}
-	d := h.recordChoice(w, r, prev, c).Decision
+	after := h.recordChoice(w, r, prev, c)
 	if js {
 		w.Header().Set("Content-Type", "application/json")
-		return json.NewEncoder(w).Encode(choiceResponse{ID: d.ID, Granted: categoryStrings(d.Granted), Version: d.Version, Decided: true})
+		return json.NewEncoder(w).Encode(choiceResponse{ID: after.Decision.ID, Granted: categoryStrings(allowed(after)), Version: after.Decision.Version, Decided: after.Decided})
 	}
 	// The page says what was saved in its #cg-saved message, which CSS
 	// shows when it is the target: without JavaScript too. (SafeReturn
@@ -99,9 +101,9 @@ func (h *Handler) serveChoice(w http.ResponseWriter, r *http.Request) error {
 // choice made on another page. The same origin reads it; others cannot.
 func (h *Handler) serveCurrentChoice(w http.ResponseWriter, r *http.Request) error {
 	v := h.visitorOf(r)
-	resp := choiceResponse{Granted: []string{}, Version: h.consentPolicy().Version, Decided: v.Decided}
+	resp := choiceResponse{Granted: categoryStrings(allowed(v)), Version: h.consentPolicy().Version, Decided: v.Decided}
 	if v.Decided {
-		resp.ID, resp.Granted = v.Decision.ID, categoryStrings(v.Decision.Granted)
+		resp.ID = v.Decision.ID
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")

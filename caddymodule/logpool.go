@@ -14,7 +14,6 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
-	"github.com/consentgate/consentgate/consent"
 	"github.com/consentgate/consentgate/consentlog"
 )
 
@@ -199,7 +198,6 @@ func (h *Handler) record(r *http.Request, in consentlog.Input) {
 	in.BannerHash = h.bannerHash[in.Locale]
 	in.RemoteIP = clientIP(r)
 	in.UserAgent = r.UserAgent()
-	in.ConsentMode = consentlog.ConsentMode(consent.ConsentModeFor(in.Granted))
 	metrics.decisions.WithLabelValues(string(in.Event), string(in.Method), grantedLabel(in.Granted)).Inc()
 	rec, err := h.consentLog.log.Append(r.Context(), in)
 	if err != nil {

@@ -119,6 +119,10 @@ type Handler struct {
 	// another authentication handler) in front of it, or the credential here.
 	Admin              *Admin   `json:"admin,omitempty"`
 	PreConsentCSPAllow []string `json:"pre_consent_csp_allow,omitempty"`
+	// StatisticsException runs the analytics it names without consent,
+	// under the UK statistical-purposes exception, unless the visitor
+	// objects. Off by default.
+	StatisticsException *StatisticsException `json:"statistics_exception,omitempty"`
 
 	catalogue     *trackers.Catalogue // every tracker: cookies, withdrawal
 	rewriting     *trackers.Catalogue // what the rewriter neutralises
@@ -154,6 +158,41 @@ type Admin struct {
 	// session cookie.
 	User         string `json:"user,omitempty"`
 	PasswordHash string `json:"password_hash,omitempty"`
+}
+
+// StatisticsException is the DPO's assessment that some analytics are for
+// statistics about how the site is used, with a view to improving it, and
+// nothing more (PECR Schedule A1 paragraph 5, as the Data (Use and Access)
+// Act 2025 s.112 inserted it), so that they may run without consent while
+// the visitor is told and can object.
+type StatisticsException struct {
+	// Vendors are catalogue vendor IDs (google-analytics) or the match of
+	// a site rule of category analytics. Session replay, tag managers and
+	// anything not analytics are refused.
+	Vendors []string `json:"vendors"`
+	// AssessedBy and AssessedOn (YYYY-MM-DD) say who assessed the tools
+	// and when; the console shows them.
+	AssessedBy string `json:"assessed_by"`
+	AssessedOn string `json:"assessed_on"`
+}
+
+// validate checks what trackers.UnderStatisticsException does not: that
+// the assessment says who made it and when.
+func (e *StatisticsException) validate(now time.Time) error {
+	if len(e.Vendors) == 0 {
+		return errors.New("cookie_consent: statistics_exception: name the vendors or site rules that run under it")
+	}
+	if strings.TrimSpace(e.AssessedBy) == "" || e.AssessedOn == "" {
+		return errors.New("cookie_consent: statistics_exception: assessed_by and assessed_on are required: the DPO must assess each tool before it runs without consent")
+	}
+	on, err := time.Parse(time.DateOnly, e.AssessedOn)
+	if err != nil {
+		return fmt.Errorf("cookie_consent: statistics_exception: assessed_on %q: want a date, YYYY-MM-DD", e.AssessedOn)
+	}
+	if on.After(now.Add(24 * time.Hour)) {
+		return fmt.Errorf("cookie_consent: statistics_exception: assessed_on %s is in the future", e.AssessedOn)
+	}
+	return nil
 }
 
 // Rule is a site-specific tracker rule.
@@ -205,14 +244,14 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err := h.Validate(); err != nil {
 		return err
 	}
-	rules := h.trackerRules()
-	cat, err := trackers.New(trackers.Builtin, rules)
+	vendors, rules, _ := h.trackerInputs() // Validate has checked them
+	cat, err := trackers.New(vendors, rules)
 	if err != nil {
 		return fmt.Errorf("cookie_consent: rules: %w", err)
 	}
 	h.catalogue, h.rewriting = cat, cat
 	if h.ConsentMode == "advanced" {
-		if h.rewriting, err = trackers.New(withoutVendors(trackers.Builtin, consentModeVendors), rules); err != nil {
+		if h.rewriting, err = trackers.New(withoutVendors(vendors, consentModeVendors), rules); err != nil {
 			return fmt.Errorf("cookie_consent: rules: %w", err)
 		}
 	}
@@ -260,6 +299,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.policy = consent.Policy{
 		AcceptMaxAge: durationOr(h.AcceptMaxAge, 12*month),
 		RejectMaxAge: durationOr(h.RejectMaxAge, 6*month),
+		Statistics:   h.StatisticsException != nil,
 	}
 
 	// Side effects, now that the config is known to be good.
@@ -317,12 +357,17 @@ func (h *Handler) setDefaults() {
 	}
 }
 
-func (h *Handler) trackerRules() []trackers.Rule {
+// trackerInputs are the catalogue's vendors and the site's rules, with
+// those the statistics exception names moved to trackers.Statistics.
+func (h *Handler) trackerInputs() ([]trackers.Vendor, []trackers.Rule, error) {
 	rules := make([]trackers.Rule, len(h.Rules))
 	for i, r := range h.Rules {
 		rules[i] = trackers.Rule{Pattern: r.Match, Category: trackers.Category(r.Category), Inline: r.Inline}
 	}
-	return rules
+	if h.StatisticsException == nil {
+		return trackers.Builtin, rules, nil
+	}
+	return trackers.UnderStatisticsException(trackers.Builtin, rules, h.StatisticsException.Vendors)
 }
 
 // consentModeVendors are the Google tags that honour Consent Mode, and so
@@ -342,7 +387,16 @@ func withoutVendors(vs []trackers.Vendor, ids []string) []trackers.Vendor {
 // Validate checks the configuration. It has no side effects; Provision
 // runs it before it has any.
 func (h *Handler) Validate() error {
-	if _, err := trackers.New(trackers.Builtin, h.trackerRules()); err != nil {
+	if h.StatisticsException != nil {
+		if err := h.StatisticsException.validate(time.Now()); err != nil {
+			return err
+		}
+	}
+	vendors, rules, err := h.trackerInputs()
+	if err != nil {
+		return fmt.Errorf("cookie_consent: statistics_exception: %w", err)
+	}
+	if _, err := trackers.New(vendors, rules); err != nil {
 		return fmt.Errorf("cookie_consent: rules: %w", err)
 	}
 	if h.Secret != "" && len(h.secret()) < 16 {
@@ -386,7 +440,9 @@ func (h *Handler) Validate() error {
 	}
 	builtin, _ := trackers.New(trackers.Builtin, nil)
 	for _, c := range h.Cookies {
-		if cat := trackers.Category(c.Category); !cat.Valid() && cat != trackers.Necessary {
+		if cat := trackers.Category(c.Category); cat == trackers.Statistics && h.StatisticsException == nil {
+			return fmt.Errorf("cookie_consent: cookie %q: category statistics needs statistics_exception", c.Name)
+		} else if !cat.Valid() && cat != trackers.Necessary && cat != trackers.Statistics {
 			return fmt.Errorf("cookie_consent: cookie %q: unknown category %q (want necessary or one of %v)", c.Name, c.Category, trackers.Categories)
 		}
 		if c.Expires != "" {

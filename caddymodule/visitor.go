@@ -50,10 +50,10 @@ func (h *Handler) page(v consent.Visitor, locale, returnTo string) banner.Page {
 	return p
 }
 
-// grantMask has bit i set when v has consented to trackers.Categories[i].
+// grantMask has bit i set when trackers.Optional[i] runs for v.
 func grantMask(v consent.Visitor) int {
 	m := 0
-	for i, c := range trackers.Categories {
+	for i, c := range trackers.Optional {
 		if v.Allows(c) {
 			m |= 1 << i
 		}
@@ -63,13 +63,18 @@ func grantMask(v consent.Visitor) int {
 
 // newBannerCategories is every row set of the settings layer, by locale and
 // grant mask: the banner's categories differ only by those, so a page view
-// builds none.
+// builds none. Where statistics run under the exception, they have the last
+// row: on unless the visitor objects.
 func (h *Handler) newBannerCategories() map[string][][]banner.Category {
 	out := map[string][][]banner.Category{}
+	cats := trackers.Categories
+	if h.StatisticsException != nil {
+		cats = trackers.Optional
+	}
 	for locale, t := range h.texts {
-		byMask := make([][]banner.Category, 1<<len(trackers.Categories))
+		byMask := make([][]banner.Category, 1<<len(trackers.Optional))
 		for m := range byMask {
-			for i, c := range trackers.Categories {
+			for i, c := range cats {
 				ct := t.Categories[string(c)]
 				byMask[m] = append(byMask[m], banner.Category{
 					ID: string(c), Name: ct.Name, Desc: ct.Desc, Providers: h.providers[c], Checked: m&(1<<i) != 0,
@@ -84,10 +89,10 @@ func (h *Handler) newBannerCategories() map[string][][]banner.Category {
 // allowedBy is rewrite.Options.Allowed for each grant mask, so a response
 // makes no closure for it.
 var allowedBy = func() []func(trackers.Category) bool {
-	out := make([]func(trackers.Category) bool, 1<<len(trackers.Categories))
+	out := make([]func(trackers.Category) bool, 1<<len(trackers.Optional))
 	for m := range out {
 		out[m] = func(c trackers.Category) bool {
-			i := slices.Index(trackers.Categories, c)
+			i := slices.Index(trackers.Optional, c)
 			return c == trackers.Necessary || i >= 0 && m&(1<<i) != 0
 		}
 	}

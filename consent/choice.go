@@ -16,16 +16,30 @@ type Action string
 const (
 	ActionAcceptAll Action = "accept_all"
 	ActionRejectAll Action = "reject_all"
-	ActionSave      Action = "save"  // the ticked categories
-	ActionAllow     Action = "allow" // add one category, from an embed placeholder
-	ActionGPC       Action = "gpc"   // the browser's Global Privacy Control, seen by the banner script
+	ActionSave      Action = "save"   // the ticked categories
+	ActionAllow     Action = "allow"  // add one category, from an embed placeholder
+	ActionGPC       Action = "gpc"    // the browser's Global Privacy Control, seen by the banner script
+	ActionObject    Action = "object" // object to statistics, the consent choice unchanged
 )
 
 // Choice is what a visitor chose, before it becomes a Decision.
 type Choice struct {
 	Granted []trackers.Category // any order, may repeat
 	Method  Method
+	// Objection is what the choice does to an objection to statistics.
+	Objection Objection
+	// ObjectionOnly leaves the consent choice as it was (ActionObject).
+	ObjectionOnly bool
 }
+
+// Objection is a change to a visitor's objection to statistics.
+type Objection int8
+
+const (
+	ObjectionKept      Objection = iota // as it was
+	ObjectionMade                       // the visitor objects
+	ObjectionWithdrawn                  // statistics allowed again
+)
 
 // GPCRefusal is the categories a Global Privacy Control signal refuses;
 // nil when the site ignores the signal.
@@ -64,12 +78,23 @@ func (g GPCRefusal) Choice(v Visitor) (c Choice, ok bool) {
 // GPC refuses gpc's categories on Accept all, unless the visitor ticks them
 // one by one in the settings. Errors name what is wrong with the form; the
 // caller says where it came from.
+//
+// Where the site runs statistics under the exception (prev.Statistics),
+// the settings' Save posts category "statistics" unless the visitor turned
+// it off, which objects; Accept all withdraws an objection, the GPC action
+// makes one, and ActionObject makes one and changes nothing else. A browser
+// sending GPC keeps its objection (Visitor.Objects).
 func ParseChoice(form url.Values, prev Visitor, js bool, gpc GPCRefusal) (Choice, error) {
 	var c Choice
 	action := Action(form.Get("action"))
 	cats := make([]trackers.Category, 0, len(form["category"]))
+	statistics := false
 	for _, s := range form["category"] {
 		cat := trackers.Category(s)
+		if cat == trackers.Statistics && prev.Statistics {
+			statistics = true
+			continue
+		}
 		if !cat.Valid() {
 			return c, fmt.Errorf("unknown category %q", s)
 		}
@@ -78,6 +103,7 @@ func ParseChoice(form url.Values, prev Visitor, js bool, gpc GPCRefusal) (Choice
 	switch action {
 	case ActionAcceptAll:
 		c.Method, c.Granted = MethodAcceptAll, slices.Clone(trackers.Categories)
+		c.Objection = ObjectionWithdrawn
 		if prev.GPC {
 			c.Granted = gpc.without(c.Granted)
 		}
@@ -85,6 +111,10 @@ func ParseChoice(form url.Values, prev Visitor, js bool, gpc GPCRefusal) (Choice
 		c.Method = MethodRejectAll
 	case ActionSave:
 		c.Method, c.Granted = MethodSaveSettings, cats
+		c.Objection = ObjectionMade
+		if statistics {
+			c.Objection = ObjectionWithdrawn
+		}
 	case ActionAllow:
 		if len(cats) != 1 {
 			return c, fmt.Errorf("allow needs exactly one category")
@@ -95,15 +125,23 @@ func ParseChoice(form url.Values, prev Visitor, js bool, gpc GPCRefusal) (Choice
 		}
 		c.Granted = append(c.Granted, cats[0])
 	case ActionGPC:
-		c.Method = MethodGPC
+		c.Method, c.Objection = MethodGPC, ObjectionMade
 		if prev.Decided {
 			c.Granted = gpc.without(prev.Decision.Granted)
 		}
+	case ActionObject:
+		if !prev.Statistics {
+			return c, fmt.Errorf("object: the site runs no statistics without consent")
+		}
+		c.Method, c.Objection, c.ObjectionOnly = MethodObject, ObjectionMade, true
 	default:
 		return c, fmt.Errorf("unknown action %q", action)
 	}
 	if !js && c.Method != MethodPlaceholder {
 		c.Method = MethodNoJSForm
+	}
+	if !prev.Statistics || prev.GPC && c.Objection == ObjectionWithdrawn {
+		c.Objection = ObjectionKept
 	}
 	return c, nil
 }
@@ -111,20 +149,36 @@ func ParseChoice(form url.Values, prev Visitor, js bool, gpc GPCRefusal) (Choice
 // Decide turns c into prev's new decision at now, under p's version: the
 // consent ID carries over (a fresh one when prev has none), the categories
 // are put in canonical order. It returns the visitor as they now are and
-// the event to record.
-func (p Policy) Decide(prev Visitor, c Choice, now time.Time) (Visitor, Event) {
-	id := prev.Decision.ID
-	if id == "" {
-		id = NewID()
+// the events to record: the decision's, unless c changes only the
+// objection, then the objection's, if c changes it.
+func (p Policy) Decide(prev Visitor, c Choice, now time.Time) (Visitor, []Event) {
+	var events []Event
+	after := prev
+	after.Decision.Objected = prev.Decision.Objected && c.Objection != ObjectionWithdrawn || c.Objection == ObjectionMade
+	if after.Decision.ID == "" {
+		after.Decision.ID = NewID()
 	}
-	d := Decision{ID: id, Granted: CanonicalCategories(c.Granted), Version: p.Version, Time: now.UTC()}
-	return Visitor{Decision: d, Decided: true, GPC: prev.GPC}, eventOf(prev, d)
+	switch {
+	case !c.ObjectionOnly:
+		after.Decision = Decision{ID: after.Decision.ID, Granted: CanonicalCategories(c.Granted), Version: p.Version, Time: now.UTC(), Objected: after.Decision.Objected}
+		after.Decided = true
+		events = append(events, eventOf(prev, after.Decision))
+	case prev.Decision.Version == "":
+		after.Decision.Time = now.UTC() // an objection alone, no choice: dated now
+	}
+	switch {
+	case after.Decision.Objected && !prev.Decision.Objected:
+		events = append(events, EventObjection)
+	case !after.Decision.Objected && prev.Decision.Objected:
+		events = append(events, EventObjectionWithdrawn)
+	}
+	return after, events
 }
 
 // eventOf classifies a new decision against what the visitor had before.
 func eventOf(prev Visitor, d Decision) Event {
 	switch {
-	case prev.Decision.ID == "":
+	case prev.Decision.ID == "" || prev.Decision.Version == "": // none, or an objection alone
 		return EventInitial
 	case !prev.Decided:
 		return EventRenewal

@@ -33,23 +33,23 @@ func TestParseChoice(t *testing.T) {
 		want    Choice
 		err     string // empty: no error
 	}{
-		{"accept all", "action=accept_all", Visitor{}, true, all, Choice{cats(analytics, media, social, marketing), MethodAcceptAll}, ""},
-		{"accept all without js", "action=accept_all", Visitor{}, false, all, Choice{cats(analytics, media, social, marketing), MethodNoJSForm}, ""},
-		{"accept all under GPC", "action=accept_all", gpc(Visitor{}), true, all, Choice{cats(), MethodAcceptAll}, ""},
-		{"accept all under GPC mapping marketing", "action=accept_all", gpc(Visitor{}), true, GPCRefusal{marketing}, Choice{cats(analytics, media, social), MethodAcceptAll}, ""},
-		{"accept all under GPC the site ignores", "action=accept_all", gpc(Visitor{}), true, nil, Choice{cats(analytics, media, social, marketing), MethodAcceptAll}, ""},
-		{"reject all", "action=reject_all&category=analytics", decided, true, all, Choice{nil, MethodRejectAll}, ""},
-		{"reject all without js", "action=reject_all", Visitor{}, false, all, Choice{nil, MethodNoJSForm}, ""},
-		{"save", "action=save&category=media&category=analytics", Visitor{}, true, all, Choice{cats(media, analytics), MethodSaveSettings}, ""},
-		{"save under GPC ticks one by one", "action=save&category=marketing", gpc(Visitor{}), true, all, Choice{cats(marketing), MethodSaveSettings}, ""},
-		{"save nothing", "action=save", decided, false, all, Choice{cats(), MethodNoJSForm}, ""},
-		{"allow adds to a current choice", "action=allow&category=social", decided, true, all, Choice{cats(analytics, media, social), MethodPlaceholder}, ""},
-		{"allow after an expired choice", "action=allow&category=social", expired, true, all, Choice{cats(social), MethodPlaceholder}, ""},
-		{"allow without js stays placeholder", "action=allow&category=media", Visitor{}, false, all, Choice{cats(media), MethodPlaceholder}, ""},
-		{"gpc keeps what the signal does not refuse", "action=gpc", decided, true, GPCRefusal{analytics}, Choice{cats(media), MethodGPC}, ""},
-		{"gpc without a choice", "action=gpc", expired, true, all, Choice{nil, MethodGPC}, ""},
-		{"gpc without js", "action=gpc", Visitor{}, false, all, Choice{nil, MethodNoJSForm}, ""},
-		{"first action wins", "action=reject_all&action=accept_all", Visitor{}, true, all, Choice{nil, MethodRejectAll}, ""},
+		{"accept all", "action=accept_all", Visitor{}, true, all, Choice{Granted: cats(analytics, media, social, marketing), Method: MethodAcceptAll}, ""},
+		{"accept all without js", "action=accept_all", Visitor{}, false, all, Choice{Granted: cats(analytics, media, social, marketing), Method: MethodNoJSForm}, ""},
+		{"accept all under GPC", "action=accept_all", gpc(Visitor{}), true, all, Choice{Granted: cats(), Method: MethodAcceptAll}, ""},
+		{"accept all under GPC mapping marketing", "action=accept_all", gpc(Visitor{}), true, GPCRefusal{marketing}, Choice{Granted: cats(analytics, media, social), Method: MethodAcceptAll}, ""},
+		{"accept all under GPC the site ignores", "action=accept_all", gpc(Visitor{}), true, nil, Choice{Granted: cats(analytics, media, social, marketing), Method: MethodAcceptAll}, ""},
+		{"reject all", "action=reject_all&category=analytics", decided, true, all, Choice{Granted: nil, Method: MethodRejectAll}, ""},
+		{"reject all without js", "action=reject_all", Visitor{}, false, all, Choice{Granted: nil, Method: MethodNoJSForm}, ""},
+		{"save", "action=save&category=media&category=analytics", Visitor{}, true, all, Choice{Granted: cats(media, analytics), Method: MethodSaveSettings}, ""},
+		{"save under GPC ticks one by one", "action=save&category=marketing", gpc(Visitor{}), true, all, Choice{Granted: cats(marketing), Method: MethodSaveSettings}, ""},
+		{"save nothing", "action=save", decided, false, all, Choice{Granted: cats(), Method: MethodNoJSForm}, ""},
+		{"allow adds to a current choice", "action=allow&category=social", decided, true, all, Choice{Granted: cats(analytics, media, social), Method: MethodPlaceholder}, ""},
+		{"allow after an expired choice", "action=allow&category=social", expired, true, all, Choice{Granted: cats(social), Method: MethodPlaceholder}, ""},
+		{"allow without js stays placeholder", "action=allow&category=media", Visitor{}, false, all, Choice{Granted: cats(media), Method: MethodPlaceholder}, ""},
+		{"gpc keeps what the signal does not refuse", "action=gpc", decided, true, GPCRefusal{analytics}, Choice{Granted: cats(media), Method: MethodGPC}, ""},
+		{"gpc without a choice", "action=gpc", expired, true, all, Choice{Granted: nil, Method: MethodGPC}, ""},
+		{"gpc without js", "action=gpc", Visitor{}, false, all, Choice{Granted: nil, Method: MethodNoJSForm}, ""},
+		{"first action wins", "action=reject_all&action=accept_all", Visitor{}, true, all, Choice{Granted: nil, Method: MethodRejectAll}, ""},
 		{"unknown category", "action=save&category=nonsense", Visitor{}, true, all, Choice{}, `unknown category "nonsense"`},
 		{"necessary is no choice", "action=save&category=necessary", Visitor{}, true, all, Choice{}, `unknown category "necessary"`},
 		{"unknown category before the action", "action=nonsense&category=x", Visitor{}, true, all, Choice{}, `unknown category "x"`},
@@ -149,9 +149,9 @@ func TestDecide(t *testing.T) {
 		{"all withdrawn", current(analytics, media, social, marketing), nil, EventWithdraw},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			v, ev := p.Decide(tc.prev, Choice{Granted: tc.granted, Method: MethodSaveSettings}, now)
-			if ev != tc.event {
-				t.Errorf("event %q, want %q", ev, tc.event)
+			v, evs := p.Decide(tc.prev, Choice{Granted: tc.granted, Method: MethodSaveSettings}, now)
+			if len(evs) != 1 || evs[0] != tc.event {
+				t.Errorf("events %q, want %q", evs, tc.event)
 			}
 			if !v.Decided || v.GPC != tc.prev.GPC {
 				t.Errorf("visitor %+v: want decided, GPC %v", v, tc.prev.GPC)

@@ -35,8 +35,11 @@ const MaxAge = 13 * 30 * 24 * time.Hour
 type Decision struct {
 	ID      string // random 128-bit consent ID, shown to the visitor
 	Granted []trackers.Category
-	Version string // policy version the visitor chose under
+	Version string // policy version the visitor chose under; "" when only an objection was made
 	Time    time.Time
+	// Objected is the visitor's objection to statistics under the
+	// exception (trackers.Statistics).
+	Objected bool
 }
 
 // Allows reports whether the decision grants category c. Strictly necessary
@@ -88,9 +91,17 @@ func NewCodec(key []byte) (*Codec, error) {
 	return &Codec{key: slices.Clone(key)}, nil
 }
 
+// objectedBit marks an objection to statistics in the cookie's bits, above
+// the categories'.
+const objectedBit = 1 << 7
+
 // Encode returns the cookie value for d: "1.<id>.<bits>.<version>.<unix>.<mac>".
 func (c *Codec) Encode(d Decision) string {
-	payload := fmt.Sprintf("1.%s.%x.%s.%d", d.ID, bits(d.Granted), d.Version, d.Time.Unix())
+	b := bits(d.Granted)
+	if d.Objected {
+		b |= objectedBit
+	}
+	payload := fmt.Sprintf("1.%s.%x.%s.%d", d.ID, b, d.Version, d.Time.Unix())
 	return payload + "." + c.mac(payload)
 }
 
@@ -125,7 +136,7 @@ func (c *Codec) Decode(value string) (Decision, error) {
 	if err != nil {
 		return Decision{}, ErrMalformed
 	}
-	return Decision{ID: f[1], Granted: fromBits(b), Version: f[3], Time: time.Unix(ts, 0).UTC()}, nil
+	return Decision{ID: f[1], Granted: fromBits(b), Version: f[3], Time: time.Unix(ts, 0).UTC(), Objected: b&objectedBit != 0}, nil
 }
 
 func (c *Codec) mac(payload string) string {
@@ -166,6 +177,9 @@ type Policy struct {
 	Version      string
 	AcceptMaxAge time.Duration // default 12 months
 	RejectMaxAge time.Duration // default 6 months
+	// Statistics says the site runs statistics under the exception, so a
+	// visitor may object to them (Visitor.Objects).
+	Statistics bool
 }
 
 // MaxAgeFor returns how long d should be kept, capped at MaxAge. A choice that
@@ -178,9 +192,22 @@ func (p Policy) MaxAgeFor(d Decision) time.Duration {
 	return min(age, MaxAge)
 }
 
+// CookieMaxAge is how long the consent cookie carrying d lives: as long as
+// the choice, or the cap when it carries an objection, which stands after
+// the choice is asked again.
+func (p Policy) CookieMaxAge(d Decision) time.Duration {
+	if d.Objected {
+		return MaxAge
+	}
+	return p.MaxAgeFor(d)
+}
+
 // Current reports whether a decoded decision still stands at time now: made
 // under the current policy version and not expired.
 func (p Policy) Current(d Decision, now time.Time) bool {
+	if d.Version == "" {
+		return false // an objection alone: no choice
+	}
 	if d.Version != p.Version && (len(d.Granted) > 0 || base(d.Version) == "" || base(d.Version) != base(p.Version)) {
 		return false
 	}

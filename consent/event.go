@@ -15,6 +15,9 @@ const (
 	EventUpdate   Event = "update"   // visitor changed their choice
 	EventWithdraw Event = "withdraw" // visitor withdrew consent
 	EventRenewal  Event = "renewal"  // choice asked again after expiry or a new policy version
+	// An objection to statistics under the exception, and its withdrawal.
+	EventObjection          Event = "objection"
+	EventObjectionWithdrawn Event = "objection_withdrawn"
 )
 
 // Method says how the visitor expressed the choice.
@@ -28,6 +31,7 @@ const (
 	MethodPlaceholder  Method = "placeholder" // "load this video" on a blocked embed
 	MethodGPC          Method = "gpc"         // Sec-GPC: 1 treated as a rejection
 	MethodNoJSForm     Method = "no_js_form"
+	MethodObject       Method = "object" // "Object to statistics", in the banner or on the cookie page
 )
 
 // ConsentMode is the Google Consent Mode v2 state sent to the page with the
@@ -39,13 +43,13 @@ type ConsentMode struct {
 	AdPersonalization bool `json:"ad_personalization"`
 }
 
-// ConsentModeFor maps granted categories to Consent Mode: analytics grants
-// analytics_storage, marketing grants the three ad_* types. Media and
-// social have no Consent Mode type.
+// ConsentModeFor maps granted categories to Consent Mode: analytics (or
+// statistics under the exception) grants analytics_storage, marketing
+// grants the three ad_* types. Media and social have no Consent Mode type.
 func ConsentModeFor(granted []trackers.Category) ConsentMode {
 	ads := slices.Contains(granted, trackers.Marketing)
 	return ConsentMode{
-		AnalyticsStorage:  slices.Contains(granted, trackers.Analytics),
+		AnalyticsStorage:  slices.Contains(granted, trackers.Analytics) || slices.Contains(granted, trackers.Statistics),
 		AdStorage:         ads,
 		AdUserData:        ads,
 		AdPersonalization: ads,

@@ -11,6 +11,9 @@ type Visitor struct {
 	Decision Decision // zero ID when there is no valid cookie
 	Decided  bool     // a current choice: made under this policy version, not expired
 	GPC      bool     // the browser sends Global Privacy Control (Sec-GPC: 1)
+	// Statistics says the site runs statistics under the exception
+	// (Policy.Statistics).
+	Statistics bool
 }
 
 // ReadVisitor reads the consent cookie's value (empty when there is none).
@@ -18,7 +21,7 @@ type Visitor struct {
 // expired counts as no choice, but its consent ID is kept so a renewed
 // choice continues the same record history.
 func ReadVisitor(c *Codec, p Policy, cookie string, gpc bool, now time.Time) Visitor {
-	v := Visitor{GPC: gpc}
+	v := Visitor{GPC: gpc, Statistics: p.Statistics}
 	if cookie == "" {
 		return v
 	}
@@ -31,16 +34,30 @@ func ReadVisitor(c *Codec, p Policy, cookie string, gpc bool, now time.Time) Vis
 	return v
 }
 
-// Allows reports whether the visitor has consented to c. Strictly necessary
-// is always allowed; nothing else is without a current choice.
-func (v Visitor) Allows(c trackers.Category) bool {
-	return c == trackers.Necessary || v.Decided && v.Decision.Allows(c)
+// Objects reports whether the visitor objects to statistics under the
+// exception: they said so, or their browser sends GPC, which counts as an
+// objection whatever the site's gpc setting (that is about consent).
+func (v Visitor) Objects() bool {
+	return v.Statistics && (v.Decision.Objected || v.GPC)
 }
 
-// GrantsAll reports whether the visitor has consented to every category, so
-// that a page needs no run-time guard.
+// Allows reports whether c may run for the visitor. Strictly necessary
+// always may, statistics unless the visitor objects, the rest only with a
+// current choice that consents to it.
+func (v Visitor) Allows(c trackers.Category) bool {
+	switch c {
+	case trackers.Necessary:
+		return true
+	case trackers.Statistics:
+		return !v.Objects()
+	}
+	return v.Decided && v.Decision.Allows(c)
+}
+
+// GrantsAll reports whether nothing is held for the visitor, so that a page
+// needs no run-time guard.
 func (v Visitor) GrantsAll() bool {
-	for _, c := range trackers.Categories {
+	for _, c := range trackers.Optional {
 		if !v.Allows(c) {
 			return false
 		}

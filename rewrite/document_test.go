@@ -137,7 +137,7 @@ func TestSrcdoc(t *testing.T) {
 		{"the rewriter's own placeholder is not read again", `<iframe data-consent="media" data-consent-ph srcdoc="&lt;script src=https://www.google-analytics.com/ga.js&gt;&lt;/script&gt;"></iframe>`,
 			`<H n= s=><iframe data-consent="media" data-consent-ph srcdoc="&lt;script src=https://www.google-analytics.com/ga.js&gt;&lt;/script&gt;"></iframe><B lang=>`},
 	}, opts)
-	if got := run(t, []byte(`<iframe srcdoc="<script src=//www.google-analytics.com/ga.js></script>"></iframe>`), 0, Options{Allowed: allow(trackers.Categories...)}); string(got) != `<iframe srcdoc="<script src=//www.google-analytics.com/ga.js></script>"></iframe>` {
+	if got := run(t, []byte(`<iframe srcdoc="<script src=//www.google-analytics.com/ga.js></script>"></iframe>`), 0, Options{Allowed: allow(trackers.Optional...)}); string(got) != `<iframe srcdoc="<script src=//www.google-analytics.com/ga.js></script>"></iframe>` {
 		t.Errorf("consented visitor got a changed srcdoc: %s", got)
 	}
 	// Deeper than maxDepth, a srcdoc is held unread.
@@ -325,7 +325,7 @@ func TestAMP(t *testing.T) {
 			`<cg-held data-consent="marketing" data-consent-vendor="facebook-tr" data-consent-el="amp-pixel" src="https://www.facebook.com/tr?id=1&amp;ev=PageView" layout="nodisplay"></cg-held>`},
 	}, Options{})
 	in := `<amp-analytics type="gtag"></amp-analytics><amp-youtube data-videoid="a"></amp-youtube>`
-	if got := run(t, []byte(in), 0, Options{Allowed: allow(trackers.Categories...)}); string(got) != in {
+	if got := run(t, []byte(in), 0, Options{Allowed: allow(trackers.Optional...)}); string(got) != in {
 		t.Errorf("consented visitor got %s", got)
 	}
 }

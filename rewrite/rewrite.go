@@ -184,7 +184,7 @@ func New(dst io.Writer, opts Options) *Rewriter {
 	r.out = outPool.Get().(*bufio.Writer)
 	r.out.Reset(&r.dst)
 	r.page.XML = opts.XML
-	for _, c := range trackers.Categories {
+	for _, c := range trackers.Optional {
 		r.allAllowed = r.allAllowed && opts.Allowed(c)
 	}
 	r.next, r.stop = iter.Pull(r.run)

@@ -27,8 +27,9 @@ var Builtin = []Vendor{
 		// assembles it (a custom domain too: "gtm.js?id=").
 		ID: "google-tag-manager", Name: "Google Tag Manager", Category: Analytics,
 		Hosts: []string{"googletagmanager.com"}, Paths: []string{"/gtm.js", "/ns.html"},
-		Signatures: []string{"googletagmanager.com/gtm.js", "googletagmanager.com/ns.html", "gtm.js?id="},
-		PrivacyURL: "https://policies.google.com/privacy",
+		Signatures:    []string{"googletagmanager.com/gtm.js", "googletagmanager.com/ns.html", "gtm.js?id="},
+		PrivacyURL:    "https://policies.google.com/privacy",
+		NotStatistics: "it loads whatever tags its container holds, not only statistics: load Google Analytics with gtag.js (google-analytics) to use the exception, or keep Tag Manager behind consent",
 	},
 	{
 		// Google Ads conversion tracking: its own hosts, and gtag.js when
@@ -85,9 +86,10 @@ var Builtin = []Vendor{
 	},
 	{
 		ID: "hotjar", Name: "Hotjar (Contentsquare)", Category: Analytics,
-		Hosts:      []string{"hotjar.com", "hotjar.io", "contentsquare.net"},
-		Signatures: []string{"static.hotjar.com", "script.hotjar.com", "_hjSettings", "contentsquare.net"},
-		PrivacyURL: "https://www.hotjar.com/legal/policies/privacy/",
+		Hosts:         []string{"hotjar.com", "hotjar.io", "contentsquare.net"},
+		Signatures:    []string{"static.hotjar.com", "script.hotjar.com", "_hjSettings", "contentsquare.net"},
+		PrivacyURL:    "https://www.hotjar.com/legal/policies/privacy/",
+		NotStatistics: "session recordings and heatmaps go beyond statistics about how the site is used",
 		Cookies: []Cookie{
 			{Name: "_hjSessionUser_", Prefix: true, Content: "User ID", Expiry: "365 days", Purpose: "Recognises a returning visitor"},
 			{Name: "_hjSession_", Prefix: true, Content: "Session data", Expiry: "30 minutes", Purpose: "Holds the current session"},
@@ -178,7 +180,8 @@ var Builtin = []Vendor{
 	// their markup does not tell: no hosts, no signatures.
 	{
 		ID: "amp-analytics", Name: "Analytics on AMP pages", Category: Analytics,
-		PrivacyURL: "https://amp.dev/documentation/components/amp-analytics/",
+		PrivacyURL:    "https://amp.dev/documentation/components/amp-analytics/",
+		NotStatistics: "an amp-analytics component may send to any vendor",
 	},
 	{
 		ID: "amp-ad", Name: "Advertising on AMP pages", Category: Marketing,

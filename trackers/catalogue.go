@@ -87,6 +87,10 @@ type Vendor struct {
 	Signatures []string
 	Cookies    []Cookie
 	PrivacyURL string
+	// NotStatistics, when set, says why the vendor cannot run under the
+	// statistics exception whatever its category: session replay, a tag
+	// loader, an unknown vendor.
+	NotStatistics string
 
 	sigs []signature
 }
@@ -167,7 +171,7 @@ type hostRule struct {
 func New(vendors []Vendor, rules []Rule) (*Catalogue, error) {
 	c := &Catalogue{hosts: map[string][]hostRule{}, byID: map[string]*Vendor{}}
 	for i, r := range rules {
-		if !r.Category.Valid() && r.Category != Necessary {
+		if !r.Category.Valid() && r.Category != Necessary && r.Category != Statistics {
 			return nil, fmt.Errorf("trackers: rule %d (%q): unknown category %q", i, r.Pattern, r.Category)
 		}
 		if r.Pattern == "" {
