@@ -25,15 +25,19 @@ type Event = consent.Event
 
 // Events. Erasure is written by Store.Erase, never by a visitor.
 const (
-	EventInitial        = consent.EventInitial
-	EventUpdate         = consent.EventUpdate
-	EventWithdraw       = consent.EventWithdraw
-	EventRenewal        = consent.EventRenewal
-	EventErasure  Event = "erasure" // personal fields of one consent ID were erased
+	EventInitial  = consent.EventInitial
+	EventUpdate   = consent.EventUpdate
+	EventWithdraw = consent.EventWithdraw
+	EventRenewal  = consent.EventRenewal
+	// An objection to statistics run under the exception, and its
+	// withdrawal: the granted columns are the consent the visitor had.
+	EventObjection                = consent.EventObjection
+	EventObjectionWithdrawn       = consent.EventObjectionWithdrawn
+	EventErasure            Event = "erasure" // personal fields of one consent ID were erased
 )
 
 // Events lists every Event, in documentation order.
-var Events = []Event{EventInitial, EventUpdate, EventWithdraw, EventRenewal, EventErasure}
+var Events = []Event{EventInitial, EventUpdate, EventWithdraw, EventRenewal, EventObjection, EventObjectionWithdrawn, EventErasure}
 
 // Method says how the choice was expressed: a visitor's (consent.Method)
 // or through the API.
@@ -47,11 +51,12 @@ const (
 	MethodPlaceholder         = consent.MethodPlaceholder
 	MethodGPC                 = consent.MethodGPC
 	MethodNoJSForm            = consent.MethodNoJSForm
+	MethodObject              = consent.MethodObject
 	MethodAPI          Method = "api" // also the method of erasure records
 )
 
 // Methods lists every Method.
-var Methods = []Method{MethodAcceptAll, MethodRejectAll, MethodSaveSettings, MethodPlaceholder, MethodGPC, MethodNoJSForm, MethodAPI}
+var Methods = []Method{MethodAcceptAll, MethodRejectAll, MethodSaveSettings, MethodPlaceholder, MethodGPC, MethodNoJSForm, MethodObject, MethodAPI}
 
 // ConsentMode is the Google Consent Mode v2 state sent to the page with the
 // decision; true means "granted". It is consent.ConsentMode, which maps
