@@ -25,35 +25,41 @@ type CategoryText struct {
 
 // Text is every string the visitor can read, for one locale.
 type Text struct {
-	Title           string                  `json:"title"`
-	Intro           string                  `json:"intro"`
-	IntroShort      string                  `json:"introShort"` // the intro at phone widths, where the banner takes under a third of the screen
-	GPC             string                  `json:"gpc"`
-	CookieTableLink string                  `json:"cookieTableLink"`
-	AcceptAll       string                  `json:"acceptAll"`
-	RejectAll       string                  `json:"rejectAll"`
-	Settings        string                  `json:"settings"`
-	SettingsTitle   string                  `json:"settingsTitle"`
-	SettingsIntro   string                  `json:"settingsIntro"`
-	Save            string                  `json:"save"`
-	On              string                  `json:"on"`
-	Off             string                  `json:"off"`
-	AlwaysOn        string                  `json:"alwaysOn"`
-	Providers       string                  `json:"providers"`
-	ConsentID       string                  `json:"consentID"`
-	NoChoice        string                  `json:"noChoice"`
-	Close           string                  `json:"close"`
-	Back            string                  `json:"back"`
-	Saved           string                  `json:"saved"` // after saving some categories
-	AcceptedAll     string                  `json:"acceptedAll"`
-	RejectedAll     string                  `json:"rejectedAll"`
-	ChangeAnyTime   string                  `json:"changeAnyTime"`
-	HideMessage     string                  `json:"hideMessage"`
-	PlaceholderText string                  `json:"placeholderText"`
-	LoadOnce        string                  `json:"loadOnce"`
-	AlwaysAllow     string                  `json:"alwaysAllow"`
-	ViewOn          string                  `json:"viewOn"`
-	Categories      map[string]CategoryText `json:"categories"`
+	Title           string `json:"title"`
+	Intro           string `json:"intro"`
+	IntroShort      string `json:"introShort"` // the intro at phone widths, where the banner takes under a third of the screen
+	GPC             string `json:"gpc"`
+	CookieTableLink string `json:"cookieTableLink"`
+	AcceptAll       string `json:"acceptAll"`
+	RejectAll       string `json:"rejectAll"`
+	Settings        string `json:"settings"`
+	SettingsTitle   string `json:"settingsTitle"`
+	SettingsIntro   string `json:"settingsIntro"`
+	Save            string `json:"save"`
+	On              string `json:"on"`
+	Off             string `json:"off"`
+	AlwaysOn        string `json:"alwaysOn"`
+	Providers       string `json:"providers"`
+	ConsentID       string `json:"consentID"`
+	NoChoice        string `json:"noChoice"`
+	Close           string `json:"close"`
+	Back            string `json:"back"`
+	Saved           string `json:"saved"` // after saving some categories
+	AcceptedAll     string `json:"acceptedAll"`
+	RejectedAll     string `json:"rejectedAll"`
+	ChangeAnyTime   string `json:"changeAnyTime"`
+	HideMessage     string `json:"hideMessage"`
+	PlaceholderText string `json:"placeholderText"`
+	LoadOnce        string `json:"loadOnce"`
+	AlwaysAllow     string `json:"alwaysAllow"`
+	ViewOn          string `json:"viewOn"`
+	// Statistics under the exception (Page.Statistics): the first layer's
+	// sentence and button, and what it says after an objection.
+	StatisticsNotice   string                  `json:"statisticsNotice"`
+	ObjectStatistics   string                  `json:"objectStatistics"`
+	StatisticsObjected string                  `json:"statisticsObjected"`
+	StatisticsGPC      string                  `json:"statisticsGPC"`
+	Categories         map[string]CategoryText `json:"categories"`
 }
 
 // Locales lists the built-in locales.
@@ -146,19 +152,42 @@ type Page struct {
 func (p Page) Title() string { return strings.ReplaceAll(p.Text.Title, "{site}", p.Site) }
 
 // Outcome says what the visitor's current choice was: accepted all,
-// rejected all or saved some.
+// rejected all or saved some. Statistics under the exception are not a
+// consent choice and do not count.
 func (p Page) Outcome() string {
-	n := len(strings.Fields(p.GrantedList()))
+	n, of := 0, 0
+	for _, c := range p.Categories {
+		if c.ID != statistics {
+			of++
+			n += btoi(c.Checked)
+		}
+	}
 	switch n {
 	case 0:
 		return p.Text.RejectedAll
-	case len(p.Categories):
+	case of:
 		return p.Text.AcceptedAll
 	}
 	return p.Text.Saved
 }
 
-// GrantedList returns the granted category IDs, space-separated.
+// statistics is the ID of the settings row of statistics run under the
+// exception (trackers.Statistics), which is on unless the visitor objects.
+const statistics = "statistics"
+
+// Statistics is the settings row of statistics under the exception, or nil
+// when the site runs none: the first layer then says nothing of them.
+func (p Page) Statistics() *Category {
+	for i := range p.Categories {
+		if p.Categories[i].ID == statistics {
+			return &p.Categories[i]
+		}
+	}
+	return nil
+}
+
+// GrantedList returns the granted category IDs, space-separated: what the
+// run-time guard, Consent Mode and the banner script release.
 func (p Page) GrantedList() string {
 	var ids []string
 	for _, c := range p.Categories {

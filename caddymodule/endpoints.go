@@ -90,7 +90,12 @@ func (h *Handler) serveChoice(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The page says what was saved in its #cg-saved message, which CSS
 	// shows when it is the target: without JavaScript too. (SafeReturn
-	// has dropped any fragment of the page's own.)
+	// has dropped any fragment of the page's own.) An objection alone is
+	// no saved choice: the page itself says the visitor objected.
+	if cc.ObjectionOnly {
+		http.Redirect(w, r, returnTo, http.StatusSeeOther)
+		return nil
+	}
 	http.Redirect(w, r, returnTo+"#cg-saved", http.StatusSeeOther)
 	return nil
 }

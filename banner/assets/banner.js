@@ -286,6 +286,9 @@
   // says so) or, quietly, one made elsewhere while this page was in the
   // back/forward cache.
   function apply(res, quiet) {
+    // An objection alone (no choice yet): the reload serves the page with
+    // the statistics held and their cookies expired.
+    if (!res.decided) return location.reload();
     var before = granted(), g = res.granted;
     // As consent-mode.js words it, so that it costs next to nothing gzipped.
     function state(c) { return g.indexOf(c) >= 0 ? 'granted' : 'denied'; }
@@ -296,7 +299,7 @@
     });
     showID(res.id);
     gtag('consent', 'update', {
-      analytics_storage: state('analytics'), ad_storage: state('marketing'),
+      analytics_storage: g.indexOf('statistics') >= 0 ? 'granted' : state('analytics'), ad_storage: state('marketing'),
       ad_user_data: state('marketing'), ad_personalization: state('marketing')
     });
     // A withdrawn category's scripts may already be running: a reload gets
@@ -312,7 +315,9 @@
     report();
     if (quiet) return modal(false);
     closeSettings();
-    say(!g.length ? 'none' : g.length < root.querySelectorAll('input[name=category]').length ? 'some' : 'all');
+    // Statistics under the exception are no consent: they do not count.
+    var n = g.filter(function (c) { return c !== 'statistics'; }).length;
+    say(!n ? 'none' : n < root.querySelectorAll('input[name=category]:not([value=statistics])').length ? 'some' : 'all');
   }
 
   // post sends a choice; without a JSON answer the form is submitted as
@@ -396,7 +401,13 @@
   if (navigator.globalPrivacyControl === true && !root.matches('[data-cg-decided],[data-cg-gpc]')) {
     root.setAttribute('data-cg-gpc', '');
     [].forEach.call(root.querySelectorAll('.cg-gpc'), function (p) { p.hidden = false; });
-    post(null, 'gpc', function (res) { root.setAttribute('data-cg-granted', res.granted.join(' ')); showID(res.id); });
+    // Where statistics run without consent the signal objects to them: a
+    // reload serves the page without them.
+    post(null, 'gpc', function (res) {
+      var ran = granted().indexOf('statistics') >= 0;
+      root.setAttribute('data-cg-granted', res.granted.join(' ')); showID(res.id);
+      if (ran) location.reload();
+    });
   }
 
   // Back from a post without script (or the reload after a withdrawal):

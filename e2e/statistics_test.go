@@ -1,0 +1,83 @@
+package e2e
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestStatisticsException: with Google Analytics under the statistics
+// exception, a first visit loads it at once, with statistics-only Consent
+// Mode, and nothing else; "Object to statistics" reloads the page without
+// it and without its cookies, and the banner still asks about the rest.
+func TestStatisticsException(t *testing.T) {
+	e := newEnvWith(t, "statistics_exception google-analytics {\n\tassessed_by \"Jo Evans, DPO\"\n\tassessed_on 2026-03-01\n}", "")
+	e.open("/")
+	statistics := [][2]string{
+		{"www.googletagmanager.com", "/gtag/js"},
+		{"www.google-analytics.com", "/analytics.js"},
+		{"www.google-analytics.com", "/ga.js"},
+	}
+	e.waitRequests(5*time.Second, statistics...)
+	for _, r := range append([][2]string{{"www.googletagmanager.com", "/gtm.js"}, {"static.hotjar.com", "/"}}, otherRequests...) {
+		if n := e.stubs.count(r[0], r[1]); n > 0 {
+			t.Errorf("before any choice %s%s was requested %d times: only the exempt statistics may load", r[0], r[1], n)
+		}
+	}
+	e.waitFor("the analytics cookies", 5*time.Second, func() (bool, string) {
+		names := e.cookieNames(siteHost)
+		return slices.Contains(names, "_ga"), fmt.Sprint(names)
+	})
+	// Statistics-only Consent Mode: analytics_storage granted, ads denied,
+	// Google signals and ad personalisation off.
+	cm := evalJS[string](e, `JSON.stringify(dataLayer.filter(a => a[0] === 'consent' || a[0] === 'set').map(a => [].slice.call(a)))`)
+	for _, want := range []string{
+		`["consent","update",{"analytics_storage":"granted","ad_storage":"denied","ad_user_data":"denied","ad_personalization":"denied"}]`,
+		`["set","allow_google_signals",false]`, `["set","allow_ad_personalization_signals",false]`,
+	} {
+		if !strings.Contains(cm, want) {
+			t.Errorf("Consent Mode commands %s lack %s", cm, want)
+		}
+	}
+	if s := e.bannerState(); s != "visible" {
+		t.Fatalf("banner is %s, want visible: statistics need no consent, the rest does", s)
+	}
+	if txt := evalJS[string](e, `document.querySelector('#cg-banner .cg-stats').textContent`); !strings.Contains(txt, "you can object") {
+		t.Errorf("the first layer says %q about statistics", txt)
+	}
+
+	e.do("mark the page", chromedp.Evaluate[chromedp.Void](`window.__marker = 1`))
+	e.stubs.reset()
+	e.click(`#cg-banner button[value="object"]`)
+	e.waitReload(10 * time.Second)
+	e.stubs.reset() // what the old page did in its last moments does not count
+	time.Sleep(quiet)
+
+	e.noStubTraffic("after objecting and the reload")
+	names := e.cookieNames("")
+	for _, c := range []string{"_ga", "_ga_DEMO12345", "__utma"} {
+		if slices.Contains(names, c) {
+			t.Errorf("cookie %s survived the objection; cookies now: %s", c, describeCookies(e.cookies()))
+		}
+	}
+	if s := e.bannerState(); s != "visible" {
+		t.Errorf("after objecting the banner is %s, want still visible: no consent choice was made", s)
+	}
+	if txt := evalJS[string](e, `document.querySelector('#cg-banner .cg-stats').textContent`); !strings.Contains(txt, "objected") {
+		t.Errorf("after objecting the first layer says %q", txt)
+	}
+	if n := evalJS[int](e, `document.querySelectorAll('#cg-banner button[value="object"]').length`); n != 0 {
+		t.Error("after objecting the banner still offers the objection")
+	}
+
+	// Accept all brings everything back in place, statistics included.
+	e.stubs.reset()
+	check := e.clickInPlace(acceptButton)
+	e.waitRequests(5*time.Second, append(statistics, otherRequests...)...)
+	check()
+	e.noExceptions()
+}
