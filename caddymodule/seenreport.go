@@ -36,7 +36,8 @@ type seenReport struct {
 // serveSeen takes the banner script's report of the cookie names and
 // localStorage keys in a consenting visitor's browser, for the cookie
 // table. Only this site's pages may post it, only for a visitor who has
-// consented to something, within a small body and a rate per client
+// consented to something (or for whom statistics run under the exception),
+// within a small body and a rate per client
 // network. The names are never shown to visitors unless the catalogue
 // knows them (see declaration); the rest wait for the web team's review.
 func (h *Handler) serveSeen(w http.ResponseWriter, r *http.Request) error {
@@ -48,8 +49,10 @@ func (h *Handler) serveSeen(w http.ResponseWriter, r *http.Request) error {
 	if err := sameOrigin(r); err != nil {
 		return caddyhttp.Error(http.StatusForbidden, fmt.Errorf("cookie_consent: seen: %w", err))
 	}
-	if v := h.visitorOf(r); !v.Decided || len(v.Decision.Granted) == 0 {
-		return caddyhttp.Error(http.StatusForbidden, errors.New("cookie_consent: seen: a report without consent to anything"))
+	// Only something that runs sets cookies to report: a consented
+	// category, or statistics under the exception.
+	if len(allowed(h.visitorOf(r))) == 0 {
+		return caddyhttp.Error(http.StatusForbidden, errors.New("cookie_consent: seen: a report from a visitor for whom nothing runs"))
 	}
 	if ok, _ := seenReports.Take(clientIP(r), time.Now()); !ok {
 		w.Header().Set("Retry-After", "60")
