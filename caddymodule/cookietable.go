@@ -67,6 +67,7 @@ func (h *Handler) cookieTable(v consent.Visitor, lang, returnTo string) cookieta
 	for id, c := range t.Categories {
 		cats[id] = cookietable.CategoryText{Name: c.Name, Desc: c.Desc}
 	}
+	objects := v.Objects() // before the expired choice goes: its objection stands
 	if !v.Decided {
 		v.Decision = consent.Decision{} // as the banner does: an expired choice's ID is not shown
 	}
@@ -74,6 +75,7 @@ func (h *Handler) cookieTable(v consent.Visitor, lang, returnTo string) cookieta
 		Lang: lang, Site: h.siteName(lang), SiteSoft: h.siteNameAfter(lang), Prefix: Prefix, Rows: rows, ReturnTo: returnTo,
 		Text: h.Text[lang], Category: cats, IDLabel: t.ConsentID, NoChoice: t.NoChoice,
 		ConsentID: v.Decision.ID, Decided: v.Decided, Granted: v.Decision.Granted, Changed: h.tableChanged(),
+		Statistics: v.Statistics, Objected: objects, GPC: v.GPC,
 	}
 }
 

@@ -141,11 +141,12 @@ var sessionCookies = []string{"PHPSESSID", "ASP.NET_SessionId", "JSESSIONID", "l
 // defaultPurpose words what a site's cookie of each category is for, when
 // the site does not say.
 var defaultPurpose = map[trackers.Category]cookietable.Text{
-	trackers.Necessary: {En: "Needed for this website to work", Cy: "Mae ei angen er mwyn i'r wefan hon weithio"},
-	trackers.Analytics: {En: "Helps us understand how this website is used", Cy: "Yn ein helpu i ddeall sut y caiff y wefan hon ei defnyddio"},
-	trackers.Media:     {En: "Lets you watch embedded videos", Cy: "Yn gadael i chi wylio fideos wedi'u mewnosod"},
-	trackers.Social:    {En: "Shows content from social networks", Cy: "Yn dangos cynnwys o rwydweithiau cymdeithasol"},
-	trackers.Marketing: {En: "Measures our advertising", Cy: "Yn mesur ein hysbysebu"},
+	trackers.Necessary:  {En: "Needed for this website to work", Cy: "Mae ei angen er mwyn i'r wefan hon weithio"},
+	trackers.Analytics:  {En: "Helps us understand how this website is used", Cy: "Yn ein helpu i ddeall sut y caiff y wefan hon ei defnyddio"},
+	trackers.Statistics: {En: "Counts visits so that we can improve this website", Cy: "Yn cyfrif ymweliadau er mwyn i ni wella'r wefan hon"},
+	trackers.Media:      {En: "Lets you watch embedded videos", Cy: "Yn gadael i chi wylio fideos wedi'u mewnosod"},
+	trackers.Social:     {En: "Shows content from social networks", Cy: "Yn dangos cynnwys o rwydweithiau cymdeithasol"},
+	trackers.Marketing:  {En: "Measures our advertising", Cy: "Yn mesur ein hysbysebu"},
 }
 
 // siteRow is a cookie the site sets itself, as its Details describe it.

@@ -46,6 +46,14 @@ var Wording = map[string]map[string]string{
 		"tableDownload":        "Download this table:",
 		"tableUndescribed":     "Not yet described",
 		"tableUndescribedDesc": "{site} sets these cookies, but has not yet said what they are for. They are listed so that this table shows everything the website really sets.",
+		"tableStatistics":      "Statistics (used without consent)",
+		"tableStatisticsDesc":  "These count visits and how pages are used, so that we can improve this website. The law lets us use them without asking you first, but you can object.",
+		"tableStatisticsRow":   "Used without consent for statistics; you can object",
+		"tableStatisticsRun":   "We collect statistics about how this website is used without asking you first; you can object to them.",
+		"tableObject":          "Object to statistics",
+		"tableObjected":        "You have objected to statistics, so they do not run for you.",
+		"tableObjectedGPC":     "Your browser sends Global Privacy Control, which counts as an objection to statistics.",
+		"tableAllowStatistics": "Allow statistics again",
 	},
 	"cy": {
 		"tableTitle":           "Cwcis a ddefnyddir ar {site_soft}",
@@ -72,6 +80,14 @@ var Wording = map[string]map[string]string{
 		"tableDownload":        "Lawrlwytho'r tabl hwn:",
 		"tableUndescribed":     "Heb eu disgrifio eto",
 		"tableUndescribedDesc": "Mae {site} yn gosod y cwcis hyn, ond nid yw wedi dweud eto beth yw eu diben. Maen nhw wedi'u rhestru er mwyn i'r tabl hwn ddangos popeth y mae'r wefan yn ei osod mewn gwirionedd.",
+		"tableStatistics":      "Ystadegau (heb ganiatâd)",
+		"tableStatisticsDesc":  "Mae'r rhain yn cyfrif ymweliadau a sut y defnyddir tudalennau, er mwyn i ni wella'r wefan hon. Mae'r gyfraith yn caniatáu i ni eu defnyddio heb ofyn i chi yn gyntaf, ond gallwch wrthwynebu.",
+		"tableStatisticsRow":   "Defnyddir heb ganiatâd ar gyfer ystadegau; gallwch wrthwynebu",
+		"tableStatisticsRun":   "Rydym yn casglu ystadegau am sut y caiff y wefan hon ei defnyddio heb ofyn i chi yn gyntaf; gallwch eu gwrthwynebu.",
+		"tableObject":          "Gwrthwynebu ystadegau",
+		"tableObjected":        "Rydych wedi gwrthwynebu ystadegau, felly nid ydynt yn rhedeg ar eich cyfer.",
+		"tableObjectedGPC":     "Mae eich porwr yn anfon signal Rheoli Preifatrwydd Byd-eang (Global Privacy Control), sy'n cyfrif fel gwrthwynebiad i ystadegau.",
+		"tableAllowStatistics": "Caniatáu ystadegau eto",
 	},
 }
 
@@ -99,6 +115,11 @@ type Page struct {
 	// Changed is when the table's content last changed; zero leaves the
 	// sentence out.
 	Changed time.Time
+	// Statistics says the site runs statistics under the exception, so the
+	// page offers the visitor an objection (or its withdrawal).
+	Statistics bool
+	Objected   bool // the visitor objects to statistics (consent.Visitor.Objects: GPC is one)
+	GPC        bool // their browser sends GPC, an objection they cannot withdraw here
 }
 
 // Undescribed is the table's group for cookies the site's responses set
@@ -112,16 +133,37 @@ var UndescribedText = Text{En: "Not yet described", Cy: "Heb ei ddisgrifio eto"}
 
 // CategoryNames names each group as the page heads it, for Records.
 func (p Page) CategoryNames() map[string]string {
-	names := map[string]string{string(Undescribed): p.words()["tableUndescribed"]}
+	w := p.words()
+	names := map[string]string{string(Undescribed): w["tableUndescribed"], string(trackers.Statistics): p.categoryText(trackers.Statistics, w).Name}
 	for id, c := range p.Category {
 		names[id] = c.Name
 	}
 	return names
 }
 
+// categoryText is the heading and purpose of cat's group: the banner's,
+// but the table's own for the undescribed, which the banner never words,
+// and for statistics where the banner's texts lack them.
+func (p Page) categoryText(cat trackers.Category, w map[string]string) CategoryText {
+	ct := p.Category[string(cat)]
+	switch cat {
+	case Undescribed:
+		ct = CategoryText{Name: w["tableUndescribed"], Desc: w["tableUndescribedDesc"]}
+	case trackers.Statistics:
+		if ct.Name == "" {
+			ct.Name = w["tableStatistics"]
+		}
+		if ct.Desc == "" {
+			ct.Desc = w["tableStatisticsDesc"]
+		}
+	}
+	return ct
+}
+
 // groupOrder is the order of the page's sections: strictly necessary
-// first, the undescribed last.
-var groupOrder = append(append([]trackers.Category{trackers.Necessary}, trackers.Categories...), Undescribed)
+// first, then the statistics that run without consent, the undescribed
+// last.
+var groupOrder = append(append([]trackers.Category{trackers.Necessary, trackers.Statistics}, trackers.Categories...), Undescribed)
 
 type group struct {
 	ID            trackers.Category
@@ -133,6 +175,8 @@ type group struct {
 
 type cell struct {
 	Name, Storage, AnyName, Provider, Purpose, Why, Content, Expiry, Party string
+	// Mark says a statistics cookie is used without consent.
+	Mark string
 }
 
 // words is Wording[lang] with the site's overrides, and {site} (and
@@ -177,10 +221,7 @@ func (p Page) view(fragment bool) map[string]any {
 	lang, w := p.lang(), p.words()
 	var groups []group
 	for _, cat := range groupOrder {
-		ct := p.Category[string(cat)]
-		if cat == Undescribed {
-			ct = CategoryText{Name: w["tableUndescribed"], Desc: w["tableUndescribedDesc"]}
-		}
+		ct := p.categoryText(cat, w)
 		g := group{ID: cat, Name: ct.Name, Desc: ct.Desc, Caption: strings.ReplaceAll(w["tableCaption"], "{category}", ct.Name)}
 		for _, r := range p.Rows {
 			if r.Category != cat {
@@ -198,6 +239,9 @@ func (p Page) view(fragment bool) map[string]any {
 			if r.ThirdParty {
 				c.Party = w["tableThirdPartyRow"]
 			}
+			if cat == trackers.Statistics {
+				c.Mark = w["tableStatisticsRow"]
+			}
 			g.Rows = append(g.Rows, c)
 		}
 		if len(g.Rows) > 0 {
@@ -209,9 +253,13 @@ func (p Page) view(fragment bool) map[string]any {
 		home = "/"
 	}
 	var allowed []string
+	// keep is what a withdrawal of the objection posts besides statistics:
+	// the categories granted, so that their choice is otherwise unchanged.
+	var keep []trackers.Category
 	for _, c := range trackers.Categories {
 		if slices.Contains(p.Granted, c) {
 			allowed = append(allowed, p.Category[string(c)].Name)
+			keep = append(keep, c)
 		}
 	}
 	changed := ""
@@ -231,6 +279,8 @@ func (p Page) view(fragment bool) map[string]any {
 		"Lang": lang, "W": w, "Groups": groups, "Home": home, "Settings": settings, "Changed": changed,
 		"ConsentID": p.ConsentID, "IDLabel": p.IDLabel, "NoChoice": p.NoChoice, "Decided": p.Decided,
 		"Allowed": strings.Join(allowed, ", "), "Style": template.CSS(style), "Fragment": fragment,
+		"Statistics": p.Statistics, "Objected": p.Objected, "GPC": p.GPC, "Keep": keep,
+		"Choice": p.Prefix + "/choice", "ReturnTo": p.ReturnTo,
 		// Whole URLs: html/template would escape an action's "&" in a query.
 		"CSV": export + "?format=csv" + q, "JSON": export + "?format=json" + q,
 	}
@@ -246,6 +296,8 @@ h2{font-size:1.5rem;margin:2rem 0 .5rem}
 a{color:#1d4ed8}
 a:focus{outline:3px solid #fd0;background:#fd0;color:#0b0c0c;text-decoration:none}
 .cg-btn{display:inline-block;min-height:24px;padding:.5rem 1rem;background:#00703c;color:#fff;text-decoration:none;font-weight:bold}
+button.cg-btn{border:0;font:inherit;font-weight:bold;cursor:pointer}
+button.cg-btn:focus{outline:3px solid #fd0;outline-offset:0}
 table{border-collapse:collapse;width:100%;margin:0 0 1.5rem}
 caption{text-align:left;font-weight:bold;padding:.5rem 0}
 th,td{text-align:left;vertical-align:top;padding:.5rem;border-bottom:1px solid #b1b4b6}
@@ -272,13 +324,19 @@ var tables = template.Must(template.New("t").Parse(`{{define "choice"}}{{if .Cha
 {{end}}<section class="cg-ct-choice" aria-labelledby="cg-choice">{{if .Fragment}}<h3 id="cg-choice">{{.W.tableYourChoice}}</h3>{{else}}<h2 id="cg-choice">{{.W.tableYourChoice}}</h2>{{end}}
 {{if .ConsentID}}<p>{{.IDLabel}}: <code>{{.ConsentID}}</code></p>
 {{end}}<p>{{if not .Decided}}{{.NoChoice}}{{else if .Allowed}}{{.W.tableAllowed}} {{.Allowed}}.{{else}}{{.W.tableOnlyNecessary}}{{end}}</p>
+{{if .Statistics}}{{template "statistics" .}}{{end -}}
 <p><a class="cg-btn" href="{{.Settings}}">{{.W.tableChange}}</a></p></section>
-{{end}}{{define "groups"}}{{range .Groups}}<section class="cg-ct-group" aria-labelledby="cg-{{.ID}}">{{if $.Fragment}}<h3 id="cg-{{.ID}}">{{.Name}}</h3>{{else}}<h2 id="cg-{{.ID}}">{{.Name}}</h2>{{end}}
+{{end}}{{define "statistics"}}{{if not .Objected}}<p>{{.W.tableStatisticsRun}}</p>
+<form class="cg-ct-statistics" method="post" action="{{.Choice}}"><input type="hidden" name="return_to" value="{{.ReturnTo}}" /><button type="submit" class="cg-btn" name="action" value="object">{{.W.tableObject}}</button></form>
+{{else}}<p>{{.W.tableObjected}}</p>
+{{if .GPC}}<p>{{.W.tableObjectedGPC}}</p>
+{{else}}<form class="cg-ct-statistics" method="post" action="{{.Choice}}"><input type="hidden" name="return_to" value="{{.ReturnTo}}" />{{range .Keep}}<input type="hidden" name="category" value="{{.}}" />{{end}}<input type="hidden" name="category" value="statistics" /><button type="submit" class="cg-btn" name="action" value="save">{{.W.tableAllowStatistics}}</button></form>
+{{end}}{{end}}{{end}}{{define "groups"}}{{range .Groups}}<section class="cg-ct-group" aria-labelledby="cg-{{.ID}}">{{if $.Fragment}}<h3 id="cg-{{.ID}}">{{.Name}}</h3>{{else}}<h2 id="cg-{{.ID}}">{{.Name}}</h2>{{end}}
 <p>{{.Desc}}</p>
 <table class="cg-ct"><caption>{{.Caption}}</caption>
 <thead><tr><th scope="col">{{$.W.tableName}}</th><th scope="col">{{$.W.tableProvider}}</th><th scope="col">{{$.W.tablePurpose}}</th><th scope="col">{{$.W.tableContent}}</th><th scope="col">{{$.W.tableExpires}}</th><th scope="col">{{$.W.tableParty}}</th></tr></thead>
 <tbody>
-{{range .Rows}}<tr><td data-label="{{$.W.tableName}}"><code>{{.Name}}</code>{{if .AnyName}}<span class="cg-note">{{.AnyName}}</span>{{end}}{{if .Storage}}<span class="cg-note">{{.Storage}}</span>{{end}}</td><td data-label="{{$.W.tableProvider}}">{{.Provider}}</td><td data-label="{{$.W.tablePurpose}}">{{.Purpose}}{{if .Why}}<span class="cg-note">{{$.W.tableWhyNeeded}} {{.Why}}</span>{{end}}</td><td data-label="{{$.W.tableContent}}">{{.Content}}</td><td data-label="{{$.W.tableExpires}}">{{.Expiry}}</td><td data-label="{{$.W.tableParty}}">{{.Party}}</td></tr>
+{{range .Rows}}<tr><td data-label="{{$.W.tableName}}"><code>{{.Name}}</code>{{if .AnyName}}<span class="cg-note">{{.AnyName}}</span>{{end}}{{if .Storage}}<span class="cg-note">{{.Storage}}</span>{{end}}</td><td data-label="{{$.W.tableProvider}}">{{.Provider}}</td><td data-label="{{$.W.tablePurpose}}">{{.Purpose}}{{if .Why}}<span class="cg-note">{{$.W.tableWhyNeeded}} {{.Why}}</span>{{end}}{{if .Mark}}<span class="cg-note">{{.Mark}}</span>{{end}}</td><td data-label="{{$.W.tableContent}}">{{.Content}}</td><td data-label="{{$.W.tableExpires}}">{{.Expiry}}</td><td data-label="{{$.W.tableParty}}">{{.Party}}</td></tr>
 {{end}}</tbody></table></section>
 {{end}}{{end}}{{define "notes"}}<p>{{.W.tableThirdParty}}</p>
 <p>{{.W.tableDownload}} <a href="{{.CSV}}">CSV</a> · <a href="{{.JSON}}">JSON</a></p>
@@ -294,8 +352,9 @@ var page = template.Must(template.Must(tables.Clone()).New("page").Parse(`<!DOCT
 {{template "choice" .}}{{template "groups" .}}{{template "notes" .}}</main></body></html>
 `))
 
-// fragment is the table inside a page of the site's own. It has no void
-// elements, so it is well-formed XML too (XHTML pages).
+// fragment is the table inside a page of the site's own. Its only void
+// elements, the statistics forms' hidden inputs, are self-closed, so it is
+// well-formed XML too (XHTML pages).
 var fragment = template.Must(template.Must(tables.Clone()).New("fragment").Parse(`
 {{template "choice" .}}{{template "groups" .}}{{template "notes" .}}`))
 
