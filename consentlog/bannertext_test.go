@@ -2,6 +2,7 @@ package consentlog
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -127,7 +128,7 @@ func TestMigrationAddsBannerTexts(t *testing.T) {
 			old.Close()
 
 			s := openT(t, dsn)
-			if v := rawStrings(t, s, "SELECT CAST(version AS TEXT) FROM schema_version"); !slices.Equal(v, []string{"4"}) {
+			if v := rawStrings(t, s, "SELECT CAST(version AS TEXT) FROM schema_version"); !slices.Equal(v, []string{fmt.Sprint(SchemaVersion)}) {
 				t.Fatalf("schema_version %v", v)
 			}
 			if rep := mustVerify(t, s); rep.Records != 1 {

@@ -63,8 +63,9 @@
 // Store.Search (by consent ID, event and date range, paged by sequence
 // number), Store.History (one consent ID: subject access), Store.Export
 // (CSV or JSON streamed to an io.Writer, columns in the order of Columns),
-// Store.Stats (accept/reject/custom/withdraw/GPC per day and locale),
-// Store.Verify (walk the chain), Store.Erase (one consent ID),
+// Store.Stats (accept/reject/custom/withdraw/GPC and objections to
+// statistics per day and locale), Store.Verify (walk the chain),
+// Store.Erase (one consent ID),
 // Store.Purge (retention: pass now.AddDate(0, -DefaultRetentionMonths, 0)
 // or the configured months). The console must call Store.Audit for every
 // DPO query, with the parameters in AuditDetail's form and the consent ID,

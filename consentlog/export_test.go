@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -107,11 +108,19 @@ func TestExportColumnsMatchJSON(t *testing.T) {
 	}
 }
 
-// An export alone is enough to recompute every record's chain hash.
+// An export alone is enough to recompute every record's chain hash,
+// objections to statistics included, which export with their event and
+// method as stored.
 func TestExportedHashesRecompute(t *testing.T) {
 	s := openT(t, freshDSN(t, "sqlite"))
 	ctx := ctxT(t)
-	if err := s.Append(ctx, goldenRecords()...); err != nil {
+	t0 := time.Date(2026, 2, 4, 9, 0, 0, 0, time.UTC)
+	gpcObj, obj, objWd := input(4), input(5), input(5)
+	gpcObj.Event, gpcObj.Method, gpcObj.GPC, gpcObj.Granted = EventObjection, MethodGPC, true, nil
+	obj.Event, obj.Method = EventObjection, MethodObject
+	objWd.Event, objWd.Method = EventObjectionWithdrawn, MethodSaveSettings
+	recs := append(goldenRecords(), NewRecord(gpcObj, t0), NewRecord(obj, t0.Add(time.Second)), NewRecord(objWd, t0.Add(2*time.Second)))
+	if err := s.Append(ctx, recs...); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
@@ -141,5 +150,12 @@ func TestExportedHashesRecompute(t *testing.T) {
 			t.Fatalf("record %d does not recompute from the export", e.Seq)
 		}
 		prev = e.Hash
+	}
+	var got []string
+	for _, e := range rows[3:] {
+		got = append(got, fmt.Sprint(e.Event, "/", e.Method, "/", e.GPC))
+	}
+	if want := []string{"objection/gpc/true", "objection/object/false", "objection_withdrawn/save_settings/false"}; !slices.Equal(got, want) {
+		t.Fatalf("objections exported as %v, want %v", got, want)
 	}
 }

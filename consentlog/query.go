@@ -105,25 +105,40 @@ func (s *store) History(ctx context.Context, consentID string) ([]Record, error)
 // DayStats are the decisions of one UTC day in one locale. Every decision
 // counts once as Accept (all categories), Reject (none), Custom (some) or
 // Withdraw (a withdraw event); GPC counts, in addition, those that came with
-// a Global Privacy Control signal. Erasure records are not decisions.
+// a Global Privacy Control signal. Objections to statistics run under the
+// exception, and their withdrawals, are not consent decisions: they count
+// only as Objection and ObjectionWithdrawn, never as Accept, Reject or
+// Custom, whatever consent their records carry. Objection includes those a
+// GPC signal made, which GPC does not count: GPC stays a count of
+// decisions, comparable with the four kinds, and a signal recorded both as
+// a refusal and as an objection counts there once. Erasure records are not
+// decisions.
 type DayStats struct {
-	Day      string `json:"day"` // YYYY-MM-DD
-	Locale   string `json:"locale"`
-	Accept   int64  `json:"accept"`
-	Reject   int64  `json:"reject"`
-	Custom   int64  `json:"custom"`
-	Withdraw int64  `json:"withdraw"`
-	GPC      int64  `json:"gpc"`
+	Day                string `json:"day"` // YYYY-MM-DD
+	Locale             string `json:"locale"`
+	Accept             int64  `json:"accept"`
+	Reject             int64  `json:"reject"`
+	Custom             int64  `json:"custom"`
+	Withdraw           int64  `json:"withdraw"`
+	GPC                int64  `json:"gpc"`
+	Objection          int64  `json:"objection"`
+	ObjectionWithdrawn int64  `json:"objection_withdrawn"`
 }
 
 // classify is the SQL that Stats and Purge share, so live records and
 // folded aggregates are counted by exactly the same rules.
 const classify = `substr(ts, 1, 10) AS day, locale,
-	CASE WHEN event <> 'withdraw' AND analytics + media + social + marketing = 4 THEN 1 ELSE 0 END AS accept,
-	CASE WHEN event <> 'withdraw' AND analytics + media + social + marketing = 0 THEN 1 ELSE 0 END AS reject,
-	CASE WHEN event <> 'withdraw' AND analytics + media + social + marketing BETWEEN 1 AND 3 THEN 1 ELSE 0 END AS custom,
+	CASE WHEN ` + isDecision + ` AND analytics + media + social + marketing = 4 THEN 1 ELSE 0 END AS accept,
+	CASE WHEN ` + isDecision + ` AND analytics + media + social + marketing = 0 THEN 1 ELSE 0 END AS reject,
+	CASE WHEN ` + isDecision + ` AND analytics + media + social + marketing BETWEEN 1 AND 3 THEN 1 ELSE 0 END AS custom,
 	CASE WHEN event = 'withdraw' THEN 1 ELSE 0 END AS withdraw,
-	gpc`
+	CASE WHEN event IN ('objection', 'objection_withdrawn') THEN 0 ELSE gpc END AS gpc,
+	CASE WHEN event = 'objection' THEN 1 ELSE 0 END AS objection,
+	CASE WHEN event = 'objection_withdrawn' THEN 1 ELSE 0 END AS objection_withdrawn`
+
+// isDecision holds for the records classify counts as accept, reject or
+// custom: neither a withdrawal nor an objection or its withdrawal.
+const isDecision = `event NOT IN ('withdraw', 'objection', 'objection_withdrawn')`
 
 // Stats implements Store.
 func (s *store) Stats(ctx context.Context, from, to time.Time) ([]DayStats, error) {
@@ -135,8 +150,8 @@ func (s *store) Stats(ctx context.Context, from, to time.Time) ([]DayStats, erro
 		toDay = to.UTC().Format(time.DateOnly)
 	}
 	q := `SELECT day, locale, CAST(SUM(accept) AS BIGINT), CAST(SUM(reject) AS BIGINT), CAST(SUM(custom) AS BIGINT),
-		CAST(SUM(withdraw) AS BIGINT), CAST(SUM(gpc) AS BIGINT) FROM (
-		SELECT day, locale, accept, reject, custom, withdraw, gpc FROM daily_counts WHERE day >= ? AND day <= ?
+		CAST(SUM(withdraw) AS BIGINT), CAST(SUM(gpc) AS BIGINT), CAST(SUM(objection) AS BIGINT), CAST(SUM(objection_withdrawn) AS BIGINT) FROM (
+		SELECT day, locale, accept, reject, custom, withdraw, gpc, objection, objection_withdrawn FROM daily_counts WHERE day >= ? AND day <= ?
 		UNION ALL
 		SELECT ` + classify + ` FROM records WHERE event <> 'erasure' AND substr(ts, 1, 10) >= ? AND substr(ts, 1, 10) <= ?
 	) AS s GROUP BY day, locale ORDER BY day, locale`
@@ -148,7 +163,7 @@ func (s *store) Stats(ctx context.Context, from, to time.Time) ([]DayStats, erro
 	var out []DayStats
 	for rs.Next() {
 		var d DayStats
-		if err := rs.Scan(&d.Day, &d.Locale, &d.Accept, &d.Reject, &d.Custom, &d.Withdraw, &d.GPC); err != nil {
+		if err := rs.Scan(&d.Day, &d.Locale, &d.Accept, &d.Reject, &d.Custom, &d.Withdraw, &d.GPC, &d.Objection, &d.ObjectionWithdrawn); err != nil {
 			return nil, fmt.Errorf("consentlog: stats: %w", err)
 		}
 		out = append(out, d)
@@ -192,13 +207,15 @@ func (s *store) Purge(ctx context.Context, cutoff time.Time) (PurgeResult, error
 		if through <= tail {
 			return nil
 		}
-		_, err = q.exec(ctx, `INSERT INTO daily_counts (day, locale, accept, reject, custom, withdraw, gpc)
-			SELECT day, locale, SUM(accept), SUM(reject), SUM(custom), SUM(withdraw), SUM(gpc) FROM (
+		_, err = q.exec(ctx, `INSERT INTO daily_counts (day, locale, accept, reject, custom, withdraw, gpc, objection, objection_withdrawn)
+			SELECT day, locale, SUM(accept), SUM(reject), SUM(custom), SUM(withdraw), SUM(gpc), SUM(objection), SUM(objection_withdrawn) FROM (
 				SELECT `+classify+` FROM records WHERE seq <= ? AND event <> 'erasure'
 			) AS s WHERE true GROUP BY day, locale
 			ON CONFLICT (day, locale) DO UPDATE SET accept = daily_counts.accept + excluded.accept,
 				reject = daily_counts.reject + excluded.reject, custom = daily_counts.custom + excluded.custom,
-				withdraw = daily_counts.withdraw + excluded.withdraw, gpc = daily_counts.gpc + excluded.gpc`, through)
+				withdraw = daily_counts.withdraw + excluded.withdraw, gpc = daily_counts.gpc + excluded.gpc,
+				objection = daily_counts.objection + excluded.objection,
+				objection_withdrawn = daily_counts.objection_withdrawn + excluded.objection_withdrawn`, through)
 		if err != nil {
 			return fmt.Errorf("fold into daily_counts: %w", err)
 		}

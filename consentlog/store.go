@@ -30,8 +30,9 @@ type Store interface {
 	History(ctx context.Context, consentID string) ([]Record, error)
 	// Export streams every record matching q (Limit ignored) to w.
 	Export(ctx context.Context, w io.Writer, f Format, q Query) error
-	// Stats counts decisions per UTC day and locale, from the aggregates
-	// left by Purge plus the live records; zero times are unbounded.
+	// Stats counts decisions, and objections to statistics, per UTC day
+	// and locale, from the aggregates left by Purge plus the live records;
+	// zero times are unbounded.
 	Stats(ctx context.Context, from, to time.Time) ([]DayStats, error)
 	// Verify walks the whole chain; see Report.
 	Verify(ctx context.Context) (Report, error)
@@ -260,6 +261,14 @@ CREATE TABLE banner_texts (
 	text TEXT NOT NULL,
 	first_kept TEXT NOT NULL
 );
+`,
+}, {
+	// Version 5: objections to statistics run under the exception, and
+	// their withdrawals, folded apart from the decisions (see DayStats);
+	// rows folded before it get 0.
+	sql: `
+ALTER TABLE daily_counts ADD COLUMN objection BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE daily_counts ADD COLUMN objection_withdrawn BIGINT NOT NULL DEFAULT 0;
 `,
 }}
 

@@ -296,13 +296,13 @@ func TestStatsAndPurge(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := []DayStats{
-			{"2024-01-01", "cy", 0, 1, 0, 0, 1},
-			{"2024-01-01", "en", 1, 1, 0, 0, 0},
-			{"2024-01-02", "en", 0, 0, 1, 1, 0},
-			{"2024-01-03", "cy", 1, 0, 0, 0, 0},
-			{"2024-01-03", "en", 0, 0, 1, 0, 0},
-			{"2024-01-04", "en", 0, 1, 0, 0, 0},
-			{"2024-01-05", "en", 1, 0, 0, 0, 0},
+			{"2024-01-01", "cy", 0, 1, 0, 0, 1, 0, 0},
+			{"2024-01-01", "en", 1, 1, 0, 0, 0, 0, 0},
+			{"2024-01-02", "en", 0, 0, 1, 1, 0, 0, 0},
+			{"2024-01-03", "cy", 1, 0, 0, 0, 0, 0, 0},
+			{"2024-01-03", "en", 0, 0, 1, 0, 0, 0, 0},
+			{"2024-01-04", "en", 0, 1, 0, 0, 0, 0, 0},
+			{"2024-01-05", "en", 1, 0, 0, 0, 0, 0, 0},
 		}
 		got, err := s.Stats(ctx, time.Time{}, time.Time{})
 		if err != nil {
@@ -355,6 +355,102 @@ func TestStatsAndPurge(t *testing.T) {
 			t.Fatalf("after full purge and append: %+v", rep)
 		}
 	})
+}
+
+// Objections to statistics and their withdrawals carry the visitor's
+// consent at the time, but are not decisions: they count apart, the same
+// live and once Purge has folded them (a late record of an already folded
+// day adds to its row), and a GPC objection is not counted under GPC again.
+func TestStatsCountObjectionsApart(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store, _ string) {
+		ctx := ctxT(t)
+		day := func(d int) time.Time { return time.Date(2024, 2, d, 10, 0, 0, 0, time.UTC) }
+		mk := func(n, d int, ev Event, m Method, gpc bool, cats ...trackers.Category) Record {
+			in := input(n)
+			in.Event, in.Method, in.GPC, in.Granted = ev, m, gpc, cats
+			return NewRecord(in, day(d).Add(time.Duration(n)*time.Minute))
+		}
+		all := storedCategories
+		recs := []Record{
+			mk(1, 1, EventInitial, MethodAcceptAll, false, all...),
+			mk(2, 1, EventObjection, MethodObject, false, all...),
+			mk(3, 1, EventObjectionWithdrawn, MethodSaveSettings, false, trackers.Analytics),
+			mk(4, 1, EventInitial, MethodGPC, true),
+			mk(5, 1, EventObjection, MethodGPC, true),
+			mk(6, 2, EventObjection, MethodObject, false),
+			mk(7, 2, EventWithdraw, MethodAPI, false),
+			mk(8, 1, EventObjection, MethodSaveSettings, false, trackers.Media), // replayed late
+		}
+		if err := s.Append(ctx, recs...); err != nil {
+			t.Fatal(err)
+		}
+		want := []DayStats{
+			{Day: "2024-02-01", Locale: "en", Accept: 1, Reject: 1, GPC: 1, Objection: 3, ObjectionWithdrawn: 1},
+			{Day: "2024-02-02", Locale: "en", Withdraw: 1, Objection: 1},
+		}
+		check := func(when string) {
+			t.Helper()
+			got, err := s.Stats(ctx, time.Time{}, time.Time{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("stats %s\n got %+v\nwant %+v", when, got, want)
+			}
+		}
+		check("live")
+		if res, err := s.Purge(ctx, day(2)); err != nil || res.Deleted != 5 {
+			t.Fatalf("purge to 2 Feb: %+v %v", res, err)
+		}
+		if got := rawStrings(t, s, "SELECT CAST(objection AS TEXT) || '/' || CAST(objection_withdrawn AS TEXT) FROM daily_counts"); !slices.Equal(got, []string{"2/1"}) {
+			t.Fatalf("folded objection/objection_withdrawn %v", got)
+		}
+		check("after folding part of 1 Feb")
+		if res, err := s.Purge(ctx, day(10)); err != nil || res.Deleted != 3 {
+			t.Fatalf("purge to 10 Feb: %+v %v", res, err)
+		}
+		check("after folding everything")
+		mustVerify(t, s)
+	})
+}
+
+// A store of schema version 4, with days already folded, gains the
+// objection counts on open: the folded days read 0 objections and keep
+// their other counts, and objections fold into the new columns.
+func TestMigrationAddsObjectionCounts(t *testing.T) {
+	for _, name := range backendNames {
+		t.Run(name, func(t *testing.T) {
+			ctx := ctxT(t)
+			dsn := freshDSN(t, name)
+			old := openAt(t, ctx, dsn, 4)
+			raw(t, old, "INSERT INTO daily_counts (day, locale, accept, reject, custom, withdraw, gpc) VALUES ('2024-01-01', 'en', 3, 2, 1, 1, 1)")
+			in := input(1)
+			in.Event, in.Method = EventObjection, MethodObject
+			if err := old.Append(ctx, NewRecord(in, time.Date(2024, 1, 2, 10, 0, 0, 0, time.UTC))); err != nil {
+				t.Fatal(err)
+			}
+			old.Close()
+
+			s := openT(t, dsn)
+			if v := rawStrings(t, s, "SELECT CAST(version AS TEXT) FROM schema_version"); !slices.Equal(v, []string{fmt.Sprint(SchemaVersion)}) {
+				t.Fatalf("schema_version %v, SchemaVersion %d", v, SchemaVersion)
+			}
+			want := []DayStats{
+				{Day: "2024-01-01", Locale: "en", Accept: 3, Reject: 2, Custom: 1, Withdraw: 1, GPC: 1},
+				{Day: "2024-01-02", Locale: "en", Objection: 1},
+			}
+			if got, err := s.Stats(ctx, time.Time{}, time.Time{}); err != nil || !slices.Equal(got, want) {
+				t.Fatalf("stats after migration\n got %+v %v\nwant %+v", got, err, want)
+			}
+			if res, err := s.Purge(ctx, time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC)); err != nil || res.Deleted != 1 {
+				t.Fatalf("purge after migration: %+v %v", res, err)
+			}
+			if got, err := s.Stats(ctx, time.Time{}, time.Time{}); err != nil || !slices.Equal(got, want) {
+				t.Fatalf("stats after purge\n got %+v %v\nwant %+v", got, err, want)
+			}
+			mustVerify(t, s)
+		})
+	}
 }
 
 // Several writers, and for PostgreSQL several pools as several Caddy nodes,

@@ -49,7 +49,8 @@ Dates are YYYY-MM-DD in UTC; --to includes that day.
   banner-text <hash>
            the banner text a record's banner_hash names: what the visitor
            was shown (--format text or json, the exact text hashed)
-  stats    decisions per day and language (--from/--to, default last 30 days)
+  stats    decisions per day and language, and objections to statistics
+           (--from/--to, default last 30 days)
   verify   checks that no record was altered or removed; exits 1 if one was
   purge    deletes records older than --older-than (default 24 months),
            keeping the daily counts
@@ -347,7 +348,9 @@ func noRecords(ctx context.Context, w io.Writer, st consentlog.Store, id string)
 }
 
 // printStats writes decisions per day and language, the last 30 days
-// unless a range is given.
+// unless a range is given, and beside them the objections to statistics
+// and their withdrawals. The CSV columns of objections come last, so that
+// scripts reading the earlier columns by position keep working.
 func printStats(ctx context.Context, w io.Writer, st consentlog.Store, actor string, from, to time.Time, format string) error {
 	if to.IsZero() && from.IsZero() {
 		to = time.Now().UTC().Truncate(24 * time.Hour)
@@ -370,22 +373,26 @@ func printStats(ctx context.Context, w io.Writer, st consentlog.Store, actor str
 		return enc.Encode(stats)
 	case "csv":
 		cw := csv.NewWriter(w)
-		_ = cw.Write([]string{"day", "locale", "accept", "reject", "custom", "withdraw", "gpc"})
+		_ = cw.Write([]string{"day", "locale", "accept", "reject", "custom", "withdraw", "gpc", "objection", "objection_withdrawn"})
 		for _, d := range stats {
-			_ = cw.Write([]string{d.Day, d.Locale, cliItoa(d.Accept), cliItoa(d.Reject), cliItoa(d.Custom), cliItoa(d.Withdraw), cliItoa(d.GPC)})
+			_ = cw.Write([]string{d.Day, d.Locale, cliItoa(d.Accept), cliItoa(d.Reject), cliItoa(d.Custom), cliItoa(d.Withdraw), cliItoa(d.GPC),
+				cliItoa(d.Objection), cliItoa(d.ObjectionWithdrawn)})
 		}
 		cw.Flush()
 		return cw.Error()
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "DAY\tLANGUAGE\tACCEPTED ALL\tREJECTED ALL\tCHOSE SOME\tWITHDREW\tWITH GPC")
+	fmt.Fprintln(tw, "DAY\tLANGUAGE\tACCEPTED ALL\tREJECTED ALL\tCHOSE SOME\tWITHDREW\tWITH GPC\tOBJECTED\tWITHDREW OBJECTION")
 	var total consentlog.DayStats
 	for _, d := range stats {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\n", d.Day, d.Locale, d.Accept, d.Reject, d.Custom, d.Withdraw, d.GPC)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", d.Day, d.Locale, d.Accept, d.Reject, d.Custom, d.Withdraw, d.GPC,
+			d.Objection, d.ObjectionWithdrawn)
 		total.Accept, total.Reject, total.Custom = total.Accept+d.Accept, total.Reject+d.Reject, total.Custom+d.Custom
 		total.Withdraw, total.GPC = total.Withdraw+d.Withdraw, total.GPC+d.GPC
+		total.Objection, total.ObjectionWithdrawn = total.Objection+d.Objection, total.ObjectionWithdrawn+d.ObjectionWithdrawn
 	}
-	fmt.Fprintf(tw, "total\t\t%d\t%d\t%d\t%d\t%d\n", total.Accept, total.Reject, total.Custom, total.Withdraw, total.GPC)
+	fmt.Fprintf(tw, "total\t\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", total.Accept, total.Reject, total.Custom, total.Withdraw, total.GPC,
+		total.Objection, total.ObjectionWithdrawn)
 	return tw.Flush()
 }
 

@@ -253,20 +253,48 @@ func TestCLIHistory(t *testing.T) {
 	cliWantAudit(t, st, "history about="+cliAlice, "history about="+cliBryn, "history about="+strings.Repeat("z", 26))
 }
 
+// Objections to statistics (bryn's by GPC, alice's by the button, which
+// she then withdraws) count in columns of their own, never as decisions.
 func TestCLIStats(t *testing.T) {
 	dsn, st := cliSQLite(t)
+	obj := func(at time.Time, cid string, ev consentlog.Event, m consentlog.Method, gpc bool, locale string) consentlog.Record {
+		return consentlog.NewRecord(consentlog.Input{ConsentID: cid, Event: ev, Method: m, GPC: gpc, PolicyVersion: "v1",
+			Locale: locale, URL: "/", RemoteIP: "192.0.2.9", UserAgent: "Firefox/128.0"}, at)
+	}
+	if err := st.Append(context.Background(),
+		obj(cliDay(1, 12), cliBryn, consentlog.EventObjection, consentlog.MethodGPC, true, "cy"),
+		obj(cliDay(2, 10), cliAlice, consentlog.EventObjection, consentlog.MethodObject, false, "en"),
+		obj(cliDay(2, 11), cliAlice, consentlog.EventObjectionWithdrawn, consentlog.MethodSaveSettings, false, "en"),
+	); err != nil {
+		t.Fatal(err)
+	}
 	out, _, status := cliRun(t, "stats", "--store", dsn, "--from", "2025-03-01", "--to", "2025-03-31")
 	cliExpect(t, "stats", out, status, ""+
-		"DAY         LANGUAGE  ACCEPTED ALL  REJECTED ALL  CHOSE SOME  WITHDREW  WITH GPC\n"+
-		"2025-03-01  cy        0             1             0           0         1\n"+
-		"2025-03-01  en        1             0             0           0         0\n"+
-		"2025-03-02  en        0             1             0           0         0\n"+
-		"total                 1             2             0           0         1\n", 0)
+		"DAY         LANGUAGE  ACCEPTED ALL  REJECTED ALL  CHOSE SOME  WITHDREW  WITH GPC  OBJECTED  WITHDREW OBJECTION\n"+
+		"2025-03-01  cy        0             1             0           0         1         1         0\n"+
+		"2025-03-01  en        1             0             0           0         0         0         0\n"+
+		"2025-03-02  en        0             1             0           0         0         1         1\n"+
+		"total                 1             2             0           0         1         2         1\n", 0)
 	out, _, status = cliRun(t, "stats", "--store", dsn, "--from", "2025-03-02", "--to", "2025-03-02", "--format", "csv")
-	cliExpect(t, "stats csv", out, status, "day,locale,accept,reject,custom,withdraw,gpc\n2025-03-02,en,0,1,0,0,0\n", 0)
+	cliExpect(t, "stats csv", out, status, "day,locale,accept,reject,custom,withdraw,gpc,objection,objection_withdrawn\n2025-03-02,en,0,1,0,0,0,1,1\n", 0)
+	out, _, status = cliRun(t, "stats", "--store", dsn, "--from", "2025-03-02", "--to", "2025-03-02", "--format", "json")
+	cliExpect(t, "stats json", out, status, `[
+  {
+    "day": "2025-03-02",
+    "locale": "en",
+    "accept": 0,
+    "reject": 1,
+    "custom": 0,
+    "withdraw": 0,
+    "gpc": 0,
+    "objection": 1,
+    "objection_withdrawn": 1
+  }
+]
+`, 0)
 	out, _, status = cliRun(t, "stats", "--store", dsn, "--to", "2024-12-31", "--format", "json")
 	cliExpect(t, "stats json", out, status, "[]\n", 0)
-	cliWantAudit(t, st, "stats from=2025-03-01&to=2025-03-31", "stats from=2025-03-02&to=2025-03-02", "stats to=2024-12-31")
+	cliWantAudit(t, st, "stats from=2025-03-01&to=2025-03-31", "stats from=2025-03-02&to=2025-03-02", "stats from=2025-03-02&to=2025-03-02", "stats to=2024-12-31")
 }
 
 // cliVerify checks verify on an intact chain, then after tamper has

@@ -57,6 +57,20 @@ type Options struct {
 	// its live declaration: the "Cookies found" page and cookies.json,
 	// which tell the web team what to declare. Nil hides the page.
 	Findings func(ctx context.Context) ([]cookieseen.Finding, error)
+	// Statistics, if set, is the assessment under which the site runs
+	// statistics without consent, shown with the objections on the
+	// statistics page: the DPO answers for it. Nil shows none.
+	Statistics *StatisticsException
+}
+
+// StatisticsException is the assessment that some analytics are for
+// statistics only (the UK statistical-purposes exception, PECR Schedule A1
+// paragraph 5), so that they run without consent unless the visitor
+// objects.
+type StatisticsException struct {
+	Vendors    []string // the vendors or site rules that run under it
+	AssessedBy string   // who assessed them
+	AssessedOn string   // when, YYYY-MM-DD
 }
 
 //go:embed templates/*.html assets/console.css
@@ -77,6 +91,7 @@ type handler struct {
 	logout string
 	health func() consentlog.Health
 	finds  func(context.Context) ([]cookieseen.Finding, error)
+	except *StatisticsException
 	log    *zap.Logger
 	key    []byte // signs erase form tokens; new per New, so a restart voids open forms
 	cop    *http.CrossOriginProtection
@@ -93,6 +108,7 @@ func New(store consentlog.Store, opts Options) http.Handler {
 		logout: opts.Logout,
 		health: opts.Health,
 		finds:  opts.Findings,
+		except: opts.Statistics,
 		log:    opts.Logger,
 		key:    make([]byte, 32),
 		cop:    http.NewCrossOriginProtection(),

@@ -341,17 +341,41 @@ func TestExport(t *testing.T) {
 		"dpo export format=csv about="+alice)
 }
 
+// objections are records of the objection to statistics and its
+// withdrawal: bryn's GPC signal objects too, alice objects with the button
+// and later withdraws the objection in her settings.
+func objections() []consentlog.Record {
+	rec := func(t time.Time, id string, ev consentlog.Event, m consentlog.Method, gpc bool, locale string) consentlog.Record {
+		r := consentlog.NewRecord(consentlog.Input{
+			ConsentID: id, Event: ev, Method: m, GPC: gpc, PolicyVersion: "v1",
+			BannerHash: consentlog.HashBannerText("banner"), Locale: locale, URL: "/",
+			RemoteIP: "192.0.2.55", UserAgent: "Mozilla/5.0 Firefox/128.0",
+		}, t)
+		return r
+	}
+	return []consentlog.Record{
+		rec(day(1, 11).Add(time.Second), bryn, consentlog.EventObjection, consentlog.MethodGPC, true, "cy"),
+		rec(day(2, 10), alice, consentlog.EventObjection, consentlog.MethodObject, false, "en"),
+		rec(day(3, 9), alice, consentlog.EventObjectionWithdrawn, consentlog.MethodSaveSettings, false, "en"),
+	}
+}
+
 func TestStatsChart(t *testing.T) {
 	f := newFixture(t)
+	if err := f.store.Append(context.Background(), objections()...); err != nil {
+		t.Fatal(err)
+	}
 	body := wantStatus(t, f.get(prefix+"/stats?from=2025-03-01&to=2025-03-04"), http.StatusOK)
-	// Per-day table: day, accept, reject, custom, withdraw, GPC, decisions.
+	// Per-day table: day, accept, reject, custom, withdraw, GPC, objected,
+	// withdrew objection, decisions: objections are not decisions.
 	for _, row := range []string{
-		`<th scope="row">2025-03-01</th><td class="num">1 <span class="share">(50%)</span></td><td class="num">1 <span class="share">(50%)</span></td><td class="num">0 <span class="share">(0%)</span></td><td class="num">0 <span class="share">(0%)</span></td><td class="num">1</td><td class="num">2</td>`,
-		`<th scope="row">2025-03-02</th><td class="num">0 <span class="share">(0%)</span></td><td class="num">1 <span class="share">(50%)</span></td><td class="num">1 <span class="share">(50%)</span></td><td class="num">0 <span class="share">(0%)</span></td><td class="num">0</td><td class="num">2</td>`,
-		`<th scope="row">2025-03-03</th><td class="num">0 <span class="share">(0%)</span></td><td class="num">0 <span class="share">(0%)</span></td><td class="num">0 <span class="share">(0%)</span></td><td class="num">1 <span class="share">(100%)</span></td><td class="num">0</td><td class="num">1</td>`,
-		`<th scope="row">2025-03-04</th><td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">0</td>`,
-		`<th scope="row">cy</th><td class="num">0 <span class="share">(0%)</span></td><td class="num">1 <span class="share">(100%)</span></td><td class="num">0 <span class="share">(0%)</span></td><td class="num">0 <span class="share">(0%)</span></td><td class="num">1</td><td class="num">1</td>`,
-		`<th scope="row">en</th><td class="num">1 <span class="share">(25%)</span></td><td class="num">1 <span class="share">(25%)</span></td><td class="num">1 <span class="share">(25%)</span></td><td class="num">1 <span class="share">(25%)</span></td><td class="num">0</td><td class="num">4</td>`,
+		`<th scope="row">2025-03-01</th><td class="num">1 <span class="share">(50%)</span></td><td class="num">1 <span class="share">(50%)</span></td><td class="num">0 <span class="share">(0%)</span></td><td class="num">0 <span class="share">(0%)</span></td><td class="num">1</td><td class="num">1</td><td class="num">0</td><td class="num">2</td>`,
+		`<th scope="row">2025-03-02</th><td class="num">0 <span class="share">(0%)</span></td><td class="num">1 <span class="share">(50%)</span></td><td class="num">1 <span class="share">(50%)</span></td><td class="num">0 <span class="share">(0%)</span></td><td class="num">0</td><td class="num">1</td><td class="num">0</td><td class="num">2</td>`,
+		`<th scope="row">2025-03-03</th><td class="num">0 <span class="share">(0%)</span></td><td class="num">0 <span class="share">(0%)</span></td><td class="num">0 <span class="share">(0%)</span></td><td class="num">1 <span class="share">(100%)</span></td><td class="num">0</td><td class="num">0</td><td class="num">1</td><td class="num">1</td>`,
+		`<th scope="row">2025-03-04</th><td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">0</td>`,
+		`<th scope="row">cy</th><td class="num">0 <span class="share">(0%)</span></td><td class="num">1 <span class="share">(100%)</span></td><td class="num">0 <span class="share">(0%)</span></td><td class="num">0 <span class="share">(0%)</span></td><td class="num">1</td><td class="num">1</td><td class="num">0</td><td class="num">1</td>`,
+		`<th scope="row">en</th><td class="num">1 <span class="share">(25%)</span></td><td class="num">1 <span class="share">(25%)</span></td><td class="num">1 <span class="share">(25%)</span></td><td class="num">1 <span class="share">(25%)</span></td><td class="num">0</td><td class="num">1</td><td class="num">1</td><td class="num">4</td>`,
+		`<th scope="col" class="num">Objected to statistics</th><th scope="col" class="num">Withdrew objection to statistics</th><th scope="col" class="num">Decisions</th>`,
 	} {
 		wantContains(t, body, row)
 	}
@@ -370,10 +394,12 @@ func TestStatsChart(t *testing.T) {
 		titles = append(titles, b[2])
 	}
 	want := []string{
-		"2025-03-01: Accepted all 1", "2025-03-01: Rejected all 1", "2025-03-01: With GPC signal 1",
-		"2025-03-02: Rejected all 1", "2025-03-02: Chose some 1", "2025-03-03: Withdrew 1",
-		"cy: Rejected all 1", "cy: With GPC signal 1",
+		"2025-03-01: Accepted all 1", "2025-03-01: Rejected all 1", "2025-03-01: With GPC signal 1", "2025-03-01: Objected to statistics 1",
+		"2025-03-02: Rejected all 1", "2025-03-02: Chose some 1", "2025-03-02: Objected to statistics 1",
+		"2025-03-03: Withdrew 1", "2025-03-03: Withdrew objection to statistics 1",
+		"cy: Rejected all 1", "cy: With GPC signal 1", "cy: Objected to statistics 1",
 		"en: Accepted all 1", "en: Rejected all 1", "en: Chose some 1", "en: Withdrew 1",
+		"en: Objected to statistics 1", "en: Withdrew objection to statistics 1",
 	}
 	if strings.Join(titles, "|") != strings.Join(want, "|") {
 		t.Errorf("bars:\n%s\nwant:\n%s", strings.Join(titles, "\n"), strings.Join(want, "\n"))
@@ -396,12 +422,45 @@ func TestStatsChart(t *testing.T) {
 		t.Errorf("share bars:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	wantContains(t, body, `dy="4" text-anchor="end" font-size="11" fill="#0b0c0c">100%</text>`)
+	if strings.Contains(body, "statistical-purposes exception") {
+		t.Error("the exception's section shows without the exception")
+	}
 
 	wantStatus(t, f.get(prefix+"/stats?from=2024-01-01&to=2025-03-01"), http.StatusBadRequest)
 	wantStatus(t, f.get(prefix+"/stats?from=2025-03-02&to=2025-03-01"), http.StatusBadRequest)
 	body = wantStatus(t, f.get(prefix+"/stats?from=2020-01-01&to=2020-01-31"), http.StatusOK)
 	wantContains(t, body, "No decisions in this period.")
 	wantAudit(t, f, "dpo stats from=2025-03-01&to=2025-03-04", "dpo stats from=2020-01-01&to=2020-01-31")
+}
+
+// With the exception configured, the statistics page says what runs under
+// it, who assessed it and when, escaped, and the period's objections.
+func TestStatsShowsTheException(t *testing.T) {
+	f := newFixture(t)
+	if err := f.store.Append(context.Background(), objections()...); err != nil {
+		t.Fatal(err)
+	}
+	f.h = console.New(f.store, console.Options{Prefix: prefix, User: func(r *http.Request) string { return r.Header.Get("X-Test-User") },
+		Statistics: &console.StatisticsException{Vendors: []string{"google-analytics", "<b>stats</b>"}, AssessedBy: "Siân O'Brien <DPO>", AssessedOn: "2026-03-02"}})
+	body := wantStatus(t, f.get(prefix+"/stats?from=2025-03-01&to=2025-03-04"), http.StatusOK)
+	wantContains(t, body, `<h2 id="statistics-exception">Statistics without consent (UK statistical-purposes exception)</h2>`,
+		"<li><code>google-analytics</code></li><li><code>&lt;b&gt;stats&lt;/b&gt;</code></li>",
+		"Assessed by Siân O&#39;Brien &lt;DPO&gt; on 2026-03-02.",
+		"From 2025-03-01 to 2025-03-04, objections: 2 (those of a browser’s GPC signal included); objections withdrawn: 1.")
+	if strings.Contains(body, "<b>stats</b>") || strings.Contains(body, "<DPO>") {
+		t.Error("the assessment is not escaped")
+	}
+}
+
+// One consent ID's history names the objection, its withdrawal and the
+// button in plain words.
+func TestHistoryShowsObjections(t *testing.T) {
+	f := newFixture(t)
+	if err := f.store.Append(context.Background(), objections()...); err != nil {
+		t.Fatal(err)
+	}
+	body := wantStatus(t, f.get(prefix+"/history?id="+alice), http.StatusOK)
+	wantContains(t, body, "<td>Objected to statistics</td>", "<td>Object to statistics button</td>", "<td>Withdrew objection to statistics</td>")
 }
 
 // rawDB opens the store's SQLite file directly, as an attacker with file

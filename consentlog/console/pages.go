@@ -250,14 +250,17 @@ var (
 		consentlog.MethodPlaceholder:  "Video or map placeholder",
 		consentlog.MethodGPC:          "Browser privacy signal (GPC)",
 		consentlog.MethodNoJSForm:     "Form without JavaScript",
+		consentlog.MethodObject:       "Object to statistics button",
 		consentlog.MethodAPI:          "By the site or console",
 	}
 	eventLabels = map[consentlog.Event]string{
-		consentlog.EventInitial:  "First choice",
-		consentlog.EventUpdate:   "Changed choice",
-		consentlog.EventWithdraw: "Withdrew consent",
-		consentlog.EventRenewal:  "Asked again",
-		consentlog.EventErasure:  "Erasure",
+		consentlog.EventInitial:            "First choice",
+		consentlog.EventUpdate:             "Changed choice",
+		consentlog.EventWithdraw:           "Withdrew consent",
+		consentlog.EventRenewal:            "Asked again",
+		consentlog.EventErasure:            "Erasure",
+		consentlog.EventObjection:          "Objected to statistics",
+		consentlog.EventObjectionWithdrawn: "Withdrew objection to statistics",
 	}
 )
 

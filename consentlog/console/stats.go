@@ -13,13 +13,17 @@ import (
 
 // series are the counts a chart shows, with GOV.UK palette colours that
 // stay distinguishable for the common colour-vision deficiencies when
-// read with the legend and the tooltips.
+// read with the legend and the tooltips. The first four are the kinds of
+// decision; objections to statistics run under the exception, and their
+// withdrawals, are not decisions (consentlog.DayStats).
 var series = []seriesInfo{
 	{"accept", "Accepted all", "#00703c"},
 	{"reject", "Rejected all", "#d4351c"},
 	{"custom", "Chose some", "#1d70b8"},
 	{"withdraw", "Withdrew", "#f47738"},
 	{"gpc", "With GPC signal", "#4c2c92"},
+	{"objection", "Objected to statistics", "#505a5f"},
+	{"objection_withdrawn", "Withdrew objection to statistics", "#28a197"},
 }
 
 type seriesInfo struct{ Key, Name, Colour string }
@@ -28,10 +32,10 @@ type seriesInfo struct{ Key, Name, Colour string }
 func (statsData) Series() []seriesInfo { return series }
 
 // counts are one row of statistics, indexed like series.
-type counts [5]int64
+type counts [7]int64
 
 func countsOf(d consentlog.DayStats) counts {
-	return counts{d.Accept, d.Reject, d.Custom, d.Withdraw, d.GPC}
+	return counts{d.Accept, d.Reject, d.Custom, d.Withdraw, d.GPC, d.Objection, d.ObjectionWithdrawn}
 }
 
 func (c *counts) add(o counts) {
@@ -43,6 +47,11 @@ func (c *counts) add(o counts) {
 // Decisions is the number of decisions: every decision is exactly one of
 // accept, reject, custom or withdraw; GPC counts some of them again.
 func (c counts) Decisions() int64 { return c[0] + c[1] + c[2] + c[3] }
+
+// Objections and ObjectionsWithdrawn count the objections to statistics
+// and their withdrawals.
+func (c counts) Objections() int64          { return c[5] }
+func (c counts) ObjectionsWithdrawn() int64 { return c[6] }
 
 type statRow struct {
 	Label  string
@@ -97,6 +106,9 @@ type statsData struct {
 	DayChart, LChart chart
 	// DayShares and LShares draw the same decisions as shares.
 	DayShares, LShares chart
+	// Exception is the assessment the site runs statistics under; nil
+	// when it runs none without consent.
+	Exception *StatisticsException
 }
 
 func (h *handler) stats(w http.ResponseWriter, r *http.Request) {
@@ -123,7 +135,7 @@ func (h *handler) stats(w http.ResponseWriter, r *http.Request) {
 		h.bad(w, r, badInput(fmt.Sprintf("Choose at most %d days at a time.", maxDays)))
 		return
 	}
-	d := statsData{From: dayString(from), To: dayString(to)}
+	d := statsData{From: dayString(from), To: dayString(to), Exception: h.except}
 	if err := h.audit(r.Context(), r, "stats", "", consentlog.AuditDetail("from", d.From, "to", d.To)); err != nil {
 		h.unavailable(w, r, "stats", err)
 		return
@@ -285,13 +297,16 @@ func niceCeil(n int64) int64 {
 	}
 }
 
-// dayChart stacks the four kinds of decision per day with GPC beside them.
+// dayChart stacks the four kinds of decision per day with GPC beside
+// them, and beside that the objections to statistics under their
+// withdrawals: one stack, so that a month of days stays readable.
 func dayChart(days []statRow) chart {
 	groups := make([]group, len(days))
 	for i, d := range days {
 		groups[i] = group{Label: d.Label, Stacks: [][]segment{
 			{{Series: 0, Value: d.Counts[0]}, {Series: 1, Value: d.Counts[1]}, {Series: 2, Value: d.Counts[2]}, {Series: 3, Value: d.Counts[3]}},
 			{{Series: 4, Value: d.Counts[4]}},
+			{{Series: 5, Value: d.Counts[5]}, {Series: 6, Value: d.Counts[6]}},
 		}}
 	}
 	return layout(groups, 9, 6, true, max(1, (len(days)+29)/30), false)
