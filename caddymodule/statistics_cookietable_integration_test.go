@@ -58,7 +58,7 @@ func TestStatisticsCookieTableObjection(t *testing.T) {
 	s = string(body)
 	for _, want := range []string{
 		"You have objected to statistics, so they do not run for you.",
-		`<input type="hidden" name="category" value="statistics" /><button type="submit" class="cg-btn" name="action" value="save">Allow statistics again</button>`,
+		`<button type="submit" class="cg-btn" name="action" value="allow_statistics">Allow statistics again</button>`,
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("after the objection the page lacks %s", want)
@@ -72,7 +72,7 @@ func TestStatisticsCookieTableObjection(t *testing.T) {
 	}
 
 	// The page's form allows them again.
-	resp, _ = itPostChoice(t, c, base, url.Values{"action": {"save"}, "category": {"statistics"}, "return_to": {"/_consent/cookies"}},
+	resp, _ = itPostChoice(t, c, base, url.Values{"action": {"allow_statistics"}, "return_to": {"/_consent/cookies"}},
 		map[string]string{"Origin": base, "Cookie": "consentgate=" + ck.Value})
 	if ck = itCookieNamed(resp, "consentgate"); resp.StatusCode != http.StatusSeeOther || ck == nil {
 		t.Fatalf("allowing again: status %d, Set-Cookie %q", resp.StatusCode, resp.Header.Values("Set-Cookie"))
@@ -80,5 +80,10 @@ func TestStatisticsCookieTableObjection(t *testing.T) {
 	_, body = itGet(t, c, base+"/_consent/cookies", map[string]string{"Cookie": "consentgate=" + ck.Value})
 	if s = string(body); !strings.Contains(s, objectForm) || strings.Contains(s, "You have objected") {
 		t.Error("after allowing statistics again the page does not offer the objection")
+	}
+	// Allowing them again is no consent choice: the banner still asks.
+	_, body = itGet(t, c, base+"/index.html", map[string]string{"Accept": "text/html", "Cookie": "consentgate=" + ck.Value})
+	if !strings.Contains(string(body), `id="cg-banner"`) {
+		t.Error("withdrawing an objection made a consent choice: the banner no longer asks")
 	}
 }

@@ -20,6 +20,9 @@ const (
 	ActionAllow     Action = "allow"  // add one category, from an embed placeholder
 	ActionGPC       Action = "gpc"    // the browser's Global Privacy Control, seen by the banner script
 	ActionObject    Action = "object" // object to statistics, the consent choice unchanged
+	// ActionAllowStatistics withdraws an objection, the consent choice
+	// unchanged (the cookie page's "Allow statistics again").
+	ActionAllowStatistics Action = "allow_statistics"
 )
 
 // Choice is what a visitor chose, before it becomes a Decision.
@@ -82,8 +85,9 @@ func (g GPCRefusal) Choice(v Visitor) (c Choice, ok bool) {
 // Where the site runs statistics under the exception (prev.Statistics),
 // the settings' Save posts category "statistics" unless the visitor turned
 // it off, which objects; Accept all withdraws an objection, the GPC action
-// makes one, and ActionObject makes one and changes nothing else. A browser
-// sending GPC keeps its objection (Visitor.Objects).
+// makes one, and ActionObject makes one and ActionAllowStatistics withdraws
+// it, changing nothing else. A browser sending GPC keeps its objection
+// (Visitor.Objects).
 func ParseChoice(form url.Values, prev Visitor, js bool, gpc GPCRefusal) (Choice, error) {
 	var c Choice
 	action := Action(form.Get("action"))
@@ -129,11 +133,14 @@ func ParseChoice(form url.Values, prev Visitor, js bool, gpc GPCRefusal) (Choice
 		if prev.Decided {
 			c.Granted = gpc.without(prev.Decision.Granted)
 		}
-	case ActionObject:
+	case ActionObject, ActionAllowStatistics:
 		if !prev.Statistics {
-			return c, fmt.Errorf("object: the site runs no statistics without consent")
+			return c, fmt.Errorf("%s: the site runs no statistics without consent", action)
 		}
 		c.Method, c.Objection, c.ObjectionOnly = MethodObject, ObjectionMade, true
+		if action == ActionAllowStatistics {
+			c.Method, c.Objection = MethodSaveSettings, ObjectionWithdrawn
+		}
 	default:
 		return c, fmt.Errorf("unknown action %q", action)
 	}

@@ -73,6 +73,9 @@ func TestParseChoiceStatistics(t *testing.T) {
 	}{
 		{"object", "action=object", stats, ObjectionMade, true, false},
 		{"object where the site has no exception", "action=object", Visitor{}, 0, false, true},
+		{"allow statistics again", "action=allow_statistics", stats, ObjectionWithdrawn, true, false},
+		{"allow statistics again under GPC", "action=allow_statistics", gpc, ObjectionKept, true, false},
+		{"allow statistics where the site has no exception", "action=allow_statistics", Visitor{}, 0, false, true},
 		{"save with statistics on", "action=save&category=statistics&category=media", stats, ObjectionWithdrawn, false, false},
 		{"save with statistics off", "action=save&category=media", stats, ObjectionMade, false, false},
 		{"save statistics where the site has no exception", "action=save&category=statistics", Visitor{}, 0, false, true},

@@ -253,13 +253,9 @@ func (p Page) view(fragment bool) map[string]any {
 		home = "/"
 	}
 	var allowed []string
-	// keep is what a withdrawal of the objection posts besides statistics:
-	// the categories granted, so that their choice is otherwise unchanged.
-	var keep []trackers.Category
 	for _, c := range trackers.Categories {
 		if slices.Contains(p.Granted, c) {
 			allowed = append(allowed, p.Category[string(c)].Name)
-			keep = append(keep, c)
 		}
 	}
 	changed := ""
@@ -279,7 +275,7 @@ func (p Page) view(fragment bool) map[string]any {
 		"Lang": lang, "W": w, "Groups": groups, "Home": home, "Settings": settings, "Changed": changed,
 		"ConsentID": p.ConsentID, "IDLabel": p.IDLabel, "NoChoice": p.NoChoice, "Decided": p.Decided,
 		"Allowed": strings.Join(allowed, ", "), "Style": template.CSS(style), "Fragment": fragment,
-		"Statistics": p.Statistics, "Objected": p.Objected, "GPC": p.GPC, "Keep": keep,
+		"Statistics": p.Statistics, "Objected": p.Objected, "GPC": p.GPC,
 		"Choice": p.Prefix + "/choice", "ReturnTo": p.ReturnTo,
 		// Whole URLs: html/template would escape an action's "&" in a query.
 		"CSV": export + "?format=csv" + q, "JSON": export + "?format=json" + q,
@@ -330,7 +326,7 @@ var tables = template.Must(template.New("t").Parse(`{{define "choice"}}{{if .Cha
 <form class="cg-ct-statistics" method="post" action="{{.Choice}}"><input type="hidden" name="return_to" value="{{.ReturnTo}}" /><button type="submit" class="cg-btn" name="action" value="object">{{.W.tableObject}}</button></form>
 {{else}}<p>{{.W.tableObjected}}</p>
 {{if .GPC}}<p>{{.W.tableObjectedGPC}}</p>
-{{else}}<form class="cg-ct-statistics" method="post" action="{{.Choice}}"><input type="hidden" name="return_to" value="{{.ReturnTo}}" />{{range .Keep}}<input type="hidden" name="category" value="{{.}}" />{{end}}<input type="hidden" name="category" value="statistics" /><button type="submit" class="cg-btn" name="action" value="save">{{.W.tableAllowStatistics}}</button></form>
+{{else}}<form class="cg-ct-statistics" method="post" action="{{.Choice}}"><input type="hidden" name="return_to" value="{{.ReturnTo}}" /><button type="submit" class="cg-btn" name="action" value="allow_statistics">{{.W.tableAllowStatistics}}</button></form>
 {{end}}{{end}}{{end}}{{define "groups"}}{{range .Groups}}<section class="cg-ct-group" aria-labelledby="cg-{{.ID}}">{{if $.Fragment}}<h3 id="cg-{{.ID}}">{{.Name}}</h3>{{else}}<h2 id="cg-{{.ID}}">{{.Name}}</h2>{{end}}
 <p>{{.Desc}}</p>
 <table class="cg-ct"><caption>{{.Caption}}</caption>

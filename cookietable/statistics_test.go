@@ -177,8 +177,7 @@ func TestStatisticsObjected(t *testing.T) {
 			t.Errorf("%s: the choice section does not say %q", lang, want[0])
 		}
 		f := forms(doc)
-		if w := [][]string{{"post /_consent/choice", "hidden return_to=/_consent/cookies", "hidden category=media", "hidden category=marketing",
-			"hidden category=statistics", "submit action=save"}}; !slicesEqual(f, w) {
+		if w := [][]string{{"post /_consent/choice", "hidden return_to=/_consent/cookies", "submit action=allow_statistics"}}; !slicesEqual(f, w) {
 			t.Errorf("%s: forms %q, want %q", lang, f, w)
 		}
 		if b := find(doc, atom.Button); len(b) != 1 || text(b[0]) != want[1] {
@@ -263,7 +262,7 @@ func TestStatisticsFragment(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := forms(doc)
-	if w := [][]string{{"post /_consent/choice", "hidden return_to=/privacy.html", "hidden category=media", "hidden category=statistics", "submit action=save"}}; !slicesEqual(f, w) {
+	if w := [][]string{{"post /_consent/choice", "hidden return_to=/privacy.html", "submit action=allow_statistics"}}; !slicesEqual(f, w) {
 		t.Errorf("forms %q, want %q", f, w)
 	}
 	var headings []string

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // TestStatisticsException: with Google Analytics under the statistics
@@ -49,6 +50,14 @@ func TestStatisticsException(t *testing.T) {
 	if txt := evalJS[string](e, `document.querySelector('#cg-banner .cg-stats').textContent`); !strings.Contains(txt, "you can object") {
 		t.Errorf("the first layer says %q about statistics", txt)
 	}
+	axeCheck(t, e, "banner with statistics", "", "#cg-root")
+	e.openSettingsFromBanner()
+	if !evalJS[bool](e, `document.getElementById('cg-c-statistics').checked && !document.getElementById('cg-c-analytics').checked`) {
+		t.Error("the settings layer does not show statistics on and analytics off before any choice")
+	}
+	axeCheck(t, e, "settings layer with statistics", "", "#cg-root")
+	e.key(kb.Escape)
+	e.waitSettings(false)
 
 	e.do("mark the page", chromedp.Evaluate[chromedp.Void](`window.__marker = 1`))
 	e.stubs.reset()
