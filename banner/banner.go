@@ -141,6 +141,10 @@ type Page struct {
 	XML        bool
 	Categories []Category
 	Saved      bool // the settings page was reached after saving
+	// NoticeOnly shows, instead of the banner, a notice of the statistics
+	// run under the exception: the site says nothing else needs consent.
+	// Noticed: the visitor has dismissed it.
+	NoticeOnly, Noticed bool
 	// Report is the share of page views, 0 to 1, whose banner tells the
 	// server the names of the cookies and storage keys the page's scripts
 	// set once something is granted, for the discovered cookie table; 0

@@ -15,9 +15,9 @@ import (
 // lookup allocates nothing; a fill allocates its result, once.
 //
 // Every Page given to one Cache must share Text, Site, Prefix, Report,
-// CookieTable, the category IDs in their order, the category providers and
-// the guard configuration (if any): one Cache belongs to one configured
-// handler.
+// CookieTable, NoticeOnly, the category IDs in their order, the category
+// providers and the guard configuration (if any): one Cache belongs to one
+// configured handler.
 type Cache struct {
 	mu sync.RWMutex
 	m  map[stateKey]*filled
@@ -79,7 +79,7 @@ const (
 type stateKey struct {
 	kind    kind
 	locale  string
-	flags   uint8  // Decided, GPC, Saved, XML and which holes are empty
+	flags   uint16 // Decided, GPC, Saved, XML, Noticed and which holes are empty
 	cats    int    // how many categories
 	checked uint64 // bit i: Categories[i].Checked
 
@@ -91,8 +91,8 @@ type stateKey struct {
 // each time, never cached.
 func keyOf(t kind, p Page, e *Embed) stateKey {
 	k := stateKey{kind: t, locale: p.Locale, cats: len(p.Categories)}
-	for i, f := range []bool{p.Decided, p.GPC, p.Saved, p.XML, p.ConsentID != "", p.Nonce != "", p.StyleNonce != "", p.Guard != ""} {
-		k.flags |= uint8(btoi(f)) << i
+	for i, f := range []bool{p.Decided, p.GPC, p.Saved, p.XML, p.ConsentID != "", p.Nonce != "", p.StyleNonce != "", p.Guard != "", p.Noticed} {
+		k.flags |= uint16(btoi(f)) << i
 	}
 	for i, c := range p.Categories {
 		if i == 64 {

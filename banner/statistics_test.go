@@ -83,3 +83,36 @@ func TestOutcomeLeavesStatisticsOut(t *testing.T) {
 func escapeText(s string) string {
 	return strings.NewReplacer("&", "&amp;", "'", "&#39;", "<", "&lt;", ">", "&gt;", `"`, "&#34;").Replace(s)
 }
+
+// Where statistics are all a site runs, a notice stands in for the banner:
+// the sentence, the objection, Hide this message and the settings; no
+// Accept or Reject all. Dismissed, it is gone; the settings control stays.
+func TestStatisticsNotice(t *testing.T) {
+	for _, locale := range Locales {
+		p := withStatistics(testPage(t, locale, nil), true)
+		p.NoticeOnly = true
+		body := string(Body(p))
+		_, notice, _ := strings.Cut(body, `<section id="cg-banner" class="cg-banner cg-notice"`)
+		notice, _, _ = strings.Cut(notice, "</section>")
+		for _, want := range []string{`value="object"`, `value="dismiss"`, `value="settings"`, `class="cg-stats"`} {
+			if !strings.Contains(notice, want) {
+				t.Errorf("%s notice lacks %s", locale, want)
+			}
+		}
+		for _, not := range []string{`value="accept_all"`, `value="reject_all"`, `class="cg-intro"`} {
+			if strings.Contains(notice, not) {
+				t.Errorf("%s notice has the banner's %s", locale, not)
+			}
+		}
+		p.Noticed = true
+		body = string(Body(p))
+		if strings.Contains(body, `id="cg-banner"`) || !strings.Contains(body, `class="cg-reopen"`) {
+			t.Errorf("%s: a dismissed notice is still shown, or the settings control went with it", locale)
+		}
+		// A site that later needs consent again asks, whatever was dismissed.
+		p.NoticeOnly = false
+		if !strings.Contains(string(Body(p)), `value="accept_all"`) {
+			t.Errorf("%s: a dismissed notice hides the banner of a site that now asks for consent", locale)
+		}
+	}
+}

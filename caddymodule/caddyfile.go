@@ -56,6 +56,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		statistics_exception <vendor|rule>... {
 //			assessed_by <name>
 //			assessed_on <YYYY-MM-DD>
+//			notice_only
 //		}
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
@@ -213,6 +214,13 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 			for nesting := d.Nesting(); d.NextBlock(nesting); {
 				field := d.Val()
+				if field == "notice_only" {
+					if d.NextArg() {
+						return d.ArgErr()
+					}
+					e.NoticeOnly = true
+					continue
+				}
 				var v string
 				if !d.Args(&v) || d.NextArg() {
 					return d.ArgErr()
@@ -223,7 +231,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				case "assessed_on":
 					e.AssessedOn = v
 				default:
-					return d.Errf("statistics_exception: unrecognized field %q (want assessed_by or assessed_on)", field)
+					return d.Errf("statistics_exception: unrecognized field %q (want assessed_by, assessed_on or notice_only)", field)
 				}
 			}
 			h.StatisticsException = e

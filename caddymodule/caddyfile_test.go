@@ -28,6 +28,8 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		{"rule maps.google.com media\nrule forms.example.gov.uk/captcha necessary", Handler{Rules: []Rule{
 			{Match: "maps.google.com", Category: "media"}, {Match: "forms.example.gov.uk/captcha", Category: "necessary"}}}},
 		{"inline_rule \"clarity.ms/tag\" analytics", Handler{Rules: []Rule{{Match: "clarity.ms/tag", Category: "analytics", Inline: true}}}},
+		{"statistics_exception google-analytics stats.example.gov.uk {\nassessed_by \"Jo Evans, DPO\"\nassessed_on 2026-03-02\nnotice_only\n}", Handler{
+			StatisticsException: &StatisticsException{Vendors: []string{"google-analytics", "stats.example.gov.uk"}, AssessedBy: "Jo Evans, DPO", AssessedOn: "2026-03-02", NoticeOnly: true}}},
 		{"cookie _council_ab analytics\ncookie ab_ marketing prefix", Handler{Cookies: []SiteCookie{
 			{Name: "_council_ab", Category: "analytics"}, {Name: "ab_", Category: "marketing", Prefix: true}}}},
 		{"cookie PHPSESSID necessary {\nprovider \"Anytown Council\"\npurpose \"Keeps you signed in\" \"Yn eich cadw wedi mewngofnodi\"\ncontent \"a random session identifier\"\nexpires session\njustification \"Needed for sign-in\" \"Ei angen i fewngofnodi\"\n}\ncookie ab_ analytics {\nprefix\nexpires \"2 years\"\n}",

@@ -79,7 +79,7 @@ func (h *Handler) gpcChoice(w http.ResponseWriter, r *http.Request, v consent.Vi
 	if v.Objects() && !v.Decision.Objected {
 		// Where statistics run without consent, GPC objects to them, and
 		// the objection is recorded like a refusal (Visitor.Objects).
-		c.Method, c.Objection, c.ObjectionOnly = consent.MethodGPC, consent.ObjectionMade, !ok
+		c.Method, c.Objection, c.KeepsConsent = consent.MethodGPC, consent.ObjectionMade, !ok
 		ok = true
 	}
 	if !ok || !isNavigation(r) {

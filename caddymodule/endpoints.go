@@ -92,7 +92,7 @@ func (h *Handler) serveChoice(w http.ResponseWriter, r *http.Request) error {
 	// shows when it is the target: without JavaScript too. (SafeReturn
 	// has dropped any fragment of the page's own.) An objection alone is
 	// no saved choice: the page itself says the visitor objected.
-	if cc.ObjectionOnly {
+	if cc.KeepsConsent {
 		http.Redirect(w, r, returnTo, http.StatusSeeOther)
 		return nil
 	}

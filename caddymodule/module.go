@@ -174,6 +174,12 @@ type StatisticsException struct {
 	// and when; the console shows them.
 	AssessedBy string `json:"assessed_by"`
 	AssessedOn string `json:"assessed_on"`
+	// NoticeOnly says the site uses nothing else that needs consent:
+	// visitors get a one-sentence notice, with the objection, instead of
+	// the banner. Anything the module holds all the same still waits for
+	// consent, which the Cookie settings control and embed placeholders
+	// ask for.
+	NoticeOnly bool `json:"notice_only,omitempty"`
 }
 
 // validate checks what trackers.UnderStatisticsException does not: that

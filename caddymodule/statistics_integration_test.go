@@ -190,3 +190,41 @@ func TestStatisticsExceptionRefused(t *testing.T) {
 		t.Errorf("a site rule under the exception: %v", err)
 	}
 }
+
+// notice_only: a one-sentence notice stands in for the banner; dismissing
+// it, without script, is no choice and no record, and later pages have
+// only the settings control. What the module holds still waits for consent.
+func TestStatisticsNoticeOnly(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "consent.db")
+	notice := strings.Replace(itStatistics, "\n}", "\n\tnotice_only\n}", 1)
+	base := testcaddy.Start(t, itFileServer(t, notice+"\nlog "+strconv.Quote(dbPath)))
+	c := itClient(t)
+	_, page := itPage(t, c, base+"/index.html", "")
+	_, first, _ := strings.Cut(page, `<section id="cg-banner" class="cg-banner cg-notice"`)
+	first, _, _ = strings.Cut(first, "</section>")
+	if first == "" || !strings.Contains(first, `value="dismiss"`) || !strings.Contains(first, `value="object"`) || strings.Contains(first, `value="accept_all"`) {
+		t.Fatalf("notice_only: first layer %q", first)
+	}
+	if live := itLiveTrackers([]byte(page)); !slices.Contains(live, "script www.googletagmanager.com") || slices.ContainsFunc(live, func(l string) bool { return strings.Contains(l, "youtube") }) {
+		t.Errorf("notice_only: live %q; want statistics only", live)
+	}
+
+	resp, _ := itPostChoice(t, c, base, url.Values{"action": {"dismiss"}, "return_to": {"/index.html"}}, map[string]string{"Origin": base})
+	ck := itCookieNamed(resp, "consentgate")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/index.html" || ck == nil {
+		t.Fatalf("dismiss: status %d to %q, cookie %v", resp.StatusCode, resp.Header.Get("Location"), ck)
+	}
+	_, page = itPage(t, c, base+"/index.html", "consentgate="+ck.Value)
+	if strings.Contains(page, `id="cg-banner"`) || !strings.Contains(page, `class="cg-reopen"`) {
+		t.Error("after dismissing, the notice is still there or the settings control is gone")
+	}
+	if live := itLiveTrackers([]byte(page)); slices.ContainsFunc(live, func(l string) bool { return strings.Contains(l, "youtube") || strings.Contains(l, "hotjar") }) {
+		t.Errorf("dismissing the notice consented to something: live %q", live)
+	}
+	// Nothing recorded: dismissing is no decision and no objection.
+	time.Sleep(300 * time.Millisecond)
+	store := openStore(t, dbPath)
+	if recs, err := store.History(t.Context(), consentID(t, "consentgate="+ck.Value)); err != nil || len(recs) != 0 {
+		t.Errorf("dismissing the notice was recorded: %+v, %v", recs, err)
+	}
+}

@@ -44,6 +44,9 @@ func (h *Handler) page(v consent.Visitor, locale, returnTo string) banner.Page {
 	if !v.Decided {
 		p.ConsentID = ""
 	}
+	if e := h.StatisticsException; e != nil {
+		p.NoticeOnly, p.Noticed = e.NoticeOnly, v.Decision.Noticed
+	}
 	if !v.GrantsAll() {
 		p.Guard = h.guardConfig
 	}

@@ -23,6 +23,10 @@ const (
 	// ActionAllowStatistics withdraws an objection, the consent choice
 	// unchanged (the cookie page's "Allow statistics again").
 	ActionAllowStatistics Action = "allow_statistics"
+	// ActionDismiss hides the notice shown instead of the banner where
+	// statistics are all a site runs (Policy.Statistics, notice only): no
+	// choice, nothing recorded.
+	ActionDismiss Action = "dismiss"
 )
 
 // Choice is what a visitor chose, before it becomes a Decision.
@@ -31,8 +35,11 @@ type Choice struct {
 	Method  Method
 	// Objection is what the choice does to an objection to statistics.
 	Objection Objection
-	// ObjectionOnly leaves the consent choice as it was (ActionObject).
-	ObjectionOnly bool
+	// KeepsConsent leaves the consent choice as it was: an objection, its
+	// withdrawal or a dismissed notice.
+	KeepsConsent bool
+	// Notice dismisses the statistics notice (ActionDismiss).
+	Notice bool
 }
 
 // Objection is a change to a visitor's objection to statistics.
@@ -133,11 +140,16 @@ func ParseChoice(form url.Values, prev Visitor, js bool, gpc GPCRefusal) (Choice
 		if prev.Decided {
 			c.Granted = gpc.without(prev.Decision.Granted)
 		}
+	case ActionDismiss:
+		if !prev.Statistics {
+			return c, fmt.Errorf("dismiss: the site runs no statistics without consent")
+		}
+		c.KeepsConsent, c.Notice = true, true
 	case ActionObject, ActionAllowStatistics:
 		if !prev.Statistics {
 			return c, fmt.Errorf("%s: the site runs no statistics without consent", action)
 		}
-		c.Method, c.Objection, c.ObjectionOnly = MethodObject, ObjectionMade, true
+		c.Method, c.Objection, c.KeepsConsent = MethodObject, ObjectionMade, true
 		if action == ActionAllowStatistics {
 			c.Method, c.Objection = MethodSaveSettings, ObjectionWithdrawn
 		}
@@ -162,12 +174,14 @@ func (p Policy) Decide(prev Visitor, c Choice, now time.Time) (Visitor, []Event)
 	var events []Event
 	after := prev
 	after.Decision.Objected = prev.Decision.Objected && c.Objection != ObjectionWithdrawn || c.Objection == ObjectionMade
+	after.Decision.Noticed = prev.Decision.Noticed || c.Notice
 	if after.Decision.ID == "" {
 		after.Decision.ID = NewID()
 	}
 	switch {
-	case !c.ObjectionOnly:
-		after.Decision = Decision{ID: after.Decision.ID, Granted: CanonicalCategories(c.Granted), Version: p.Version, Time: now.UTC(), Objected: after.Decision.Objected}
+	case !c.KeepsConsent:
+		after.Decision = Decision{ID: after.Decision.ID, Granted: CanonicalCategories(c.Granted), Version: p.Version, Time: now.UTC(),
+			Objected: after.Decision.Objected, Noticed: after.Decision.Noticed}
 		after.Decided = true
 		events = append(events, eventOf(prev, after.Decision))
 	case prev.Decision.Version == "":

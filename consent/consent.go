@@ -38,8 +38,10 @@ type Decision struct {
 	Version string // policy version the visitor chose under; "" when only an objection was made
 	Time    time.Time
 	// Objected is the visitor's objection to statistics under the
-	// exception (trackers.Statistics).
-	Objected bool
+	// exception (trackers.Statistics); Noticed, that they dismissed the
+	// notice a site shows instead of the banner when statistics are all it
+	// runs.
+	Objected, Noticed bool
 }
 
 // Allows reports whether the decision grants category c. Strictly necessary
@@ -91,15 +93,21 @@ func NewCodec(key []byte) (*Codec, error) {
 	return &Codec{key: slices.Clone(key)}, nil
 }
 
-// objectedBit marks an objection to statistics in the cookie's bits, above
-// the categories'.
-const objectedBit = 1 << 7
+// objectedBit and noticedBit mark Objected and Noticed in the cookie's bits,
+// above the categories'.
+const (
+	objectedBit = 1 << 7
+	noticedBit  = 1 << 6
+)
 
 // Encode returns the cookie value for d: "1.<id>.<bits>.<version>.<unix>.<mac>".
 func (c *Codec) Encode(d Decision) string {
 	b := bits(d.Granted)
 	if d.Objected {
 		b |= objectedBit
+	}
+	if d.Noticed {
+		b |= noticedBit
 	}
 	payload := fmt.Sprintf("1.%s.%x.%s.%d", d.ID, b, d.Version, d.Time.Unix())
 	return payload + "." + c.mac(payload)
@@ -136,7 +144,7 @@ func (c *Codec) Decode(value string) (Decision, error) {
 	if err != nil {
 		return Decision{}, ErrMalformed
 	}
-	return Decision{ID: f[1], Granted: fromBits(b), Version: f[3], Time: time.Unix(ts, 0).UTC(), Objected: b&objectedBit != 0}, nil
+	return Decision{ID: f[1], Granted: fromBits(b), Version: f[3], Time: time.Unix(ts, 0).UTC(), Objected: b&objectedBit != 0, Noticed: b&noticedBit != 0}, nil
 }
 
 func (c *Codec) mac(payload string) string {

@@ -95,7 +95,7 @@ func TestParseChoiceStatistics(t *testing.T) {
 			if err != nil {
 				return
 			}
-			if c.Objection != tc.objection || c.ObjectionOnly != tc.only {
+			if c.Objection != tc.objection || c.KeepsConsent != tc.only {
 				t.Errorf("choice %+v: want objection %v, only %v", c, tc.objection, tc.only)
 			}
 			if slices.Contains(c.Granted, trackers.Statistics) {
@@ -108,7 +108,7 @@ func TestParseChoiceStatistics(t *testing.T) {
 func TestDecideObjection(t *testing.T) {
 	p := Policy{Version: "v2", AcceptMaxAge: 365 * 24 * time.Hour, RejectMaxAge: 180 * 24 * time.Hour, Statistics: true}
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	object := Choice{Method: MethodObject, Objection: ObjectionMade, ObjectionOnly: true}
+	object := Choice{Method: MethodObject, Objection: ObjectionMade, KeepsConsent: true}
 
 	// An objection before any choice: a consent ID, no choice, the banner still asks.
 	v, evs := p.Decide(Visitor{Statistics: true}, object, now)
@@ -142,5 +142,33 @@ func TestDecideObjection(t *testing.T) {
 	// Objecting again records nothing new.
 	if _, evs = p.Decide(v, object, now); len(evs) != 0 {
 		t.Errorf("a second objection: events %v, want none", evs)
+	}
+}
+
+// Dismissing the notice is no choice and no record, and it stays through
+// later choices.
+func TestDismissTheNotice(t *testing.T) {
+	c := newTestCodec(t, []byte("0123456789abcdef"))
+	p := Policy{Version: "v2", AcceptMaxAge: 365 * 24 * time.Hour, RejectMaxAge: 180 * 24 * time.Hour, Statistics: true}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	form, _ := url.ParseQuery("action=dismiss")
+	ch, err := ParseChoice(form, Visitor{Statistics: true}, false, nil)
+	if err != nil || !ch.Notice || !ch.KeepsConsent || ch.Objection != ObjectionKept {
+		t.Fatalf("dismiss: %+v, %v", ch, err)
+	}
+	if _, err := ParseChoice(form, Visitor{}, false, nil); err == nil {
+		t.Error("dismiss accepted where the site runs no statistics without consent")
+	}
+	v, evs := p.Decide(Visitor{Statistics: true}, ch, now)
+	if len(evs) != 0 || v.Decided || !v.Decision.Noticed || v.Objects() {
+		t.Fatalf("dismissed: %+v, events %v", v, evs)
+	}
+	v = ReadVisitor(c, p, c.Encode(v.Decision), false, now)
+	if !v.Decision.Noticed || v.Decided {
+		t.Fatalf("dismissed, read back: %+v", v)
+	}
+	v, _ = p.Decide(v, Choice{Method: MethodRejectAll}, now)
+	if !v.Decision.Noticed {
+		t.Error("a choice after the notice forgot it")
 	}
 }

@@ -90,3 +90,27 @@ func TestStatisticsException(t *testing.T) {
 	check()
 	e.noExceptions()
 }
+
+// TestStatisticsNotice: with notice_only the first visit gets a notice, not
+// the banner, and Google Analytics loads; Hide this message hides it in
+// place, without a reload, and the next page has none.
+func TestStatisticsNotice(t *testing.T) {
+	e := newEnvWith(t, "statistics_exception google-analytics {\n\tassessed_by \"Jo Evans, DPO\"\n\tassessed_on 2026-03-01\n\tnotice_only\n}", "")
+	e.open("/")
+	e.waitRequests(5*time.Second, [2]string{"www.googletagmanager.com", "/gtag/js"})
+	if n := evalJS[int](e, `document.querySelectorAll('#cg-banner.cg-notice button[value="dismiss"]').length`); n != 1 {
+		t.Fatalf("no notice with Hide this message (found %d)", n)
+	}
+	axeCheck(t, e, "statistics notice", "", "#cg-root")
+	check := e.clickInPlace(`#cg-banner button[value="dismiss"]`)
+	e.waitBannerGone()
+	check()
+	if focused := evalJS[string](e, `document.activeElement.className`); focused != "cg-reopen" {
+		t.Errorf("after hiding the notice focus is on %q, want the Cookie settings control", focused)
+	}
+	e.open("/services/bins.html")
+	if s := e.bannerState(); s != "absent" {
+		t.Errorf("the next page's notice is %s, want absent", s)
+	}
+	e.noExceptions()
+}

@@ -349,7 +349,16 @@
     var f = e.target, btn = e.submitter, action = (btn && btn.value) || 'save';
     if (!/^post$/i.test((btn && btn.getAttribute('formmethod')) || f.getAttribute('method'))) return;
     e.preventDefault();
-    post(f, action);
+    post(f, action, action === 'dismiss' && dismissed);
+  }
+
+  // The statistics notice, dismissed, goes in place; focus moves to the
+  // control that stays.
+  function dismissed() {
+    show(banner, false);
+    reserve();
+    var r = root.querySelector('.cg-reopen');
+    if (r) r.focus();
   }
 
   d.addEventListener('submit', function (e) { if (root.contains(e.target)) onSubmit(e); });
