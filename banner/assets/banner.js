@@ -155,9 +155,11 @@
     var ph = el.hasAttribute('data-consent-ph');
     // A lazy frame out of view that showed our placeholder is not
     // lazy-loaded again unless it is inserted anew: take it out while its
-    // src comes back. One in view (its own "Load" clicked) loads at once.
-    var r = el.getBoundingClientRect();
-    var up = ph && el.loading === 'lazy' && (r.top > innerHeight || r.bottom < 0) && el.parentNode, at = el.nextSibling;
+    // src comes back. One in view (its own "Load" clicked) is loaded
+    // eagerly: Chromium sometimes never loads a lazy one whose src changes.
+    var r = el.getBoundingClientRect(), out = r.top > innerHeight || r.bottom < 0;
+    var up = ph && el.loading === 'lazy' && out && el.parentNode, at = el.nextSibling;
+    if (ph && el.loading === 'lazy' && !out) el.loading = 'eager';
     if (up) up.removeChild(el);
     if (ph) el.removeAttribute('srcdoc');
     if (el.localName === 'script' && !el.hasAttribute('data-consent-type')) el.removeAttribute('type');

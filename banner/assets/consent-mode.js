@@ -9,17 +9,17 @@
     ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied',
     analytics_storage: 'denied', wait_for_update: 500
   });
+  if (g.join('')) {
+    gtag('consent', 'update', {
+      analytics_storage: g.indexOf('statistics') >= 0 ? 'granted' : state('analytics'), ad_storage: state('marketing'),
+      ad_user_data: state('marketing'), ad_personalization: state('marketing')
+    });
+  }
   // Without marketing consent (statistics under the exception, say),
   // Google signals and ad personalisation stay off and ad data is redacted.
   if (g.indexOf('marketing') < 0) {
     gtag('set', 'allow_google_signals', false);
     gtag('set', 'allow_ad_personalization_signals', false);
     gtag('set', 'ads_data_redaction', true);
-  }
-  if (g.join('')) {
-    gtag('consent', 'update', {
-      analytics_storage: g.indexOf('statistics') >= 0 ? 'granted' : state('analytics'), ad_storage: state('marketing'),
-      ad_user_data: state('marketing'), ad_personalization: state('marketing')
-    });
   }
 })();
