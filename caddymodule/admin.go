@@ -67,7 +67,8 @@ func (h *Handler) provisionAdmin() {
 	opts := console.Options{Prefix: adminPrefix, User: frontUser, Logger: h.logger, Health: h.consentLog.log.Health,
 		Findings: h.findings}
 	if e := h.StatisticsException; e != nil {
-		opts.Statistics = &console.StatisticsException{Vendors: e.Vendors, AssessedBy: e.AssessedBy, AssessedOn: e.AssessedOn}
+		opts.Statistics = &console.StatisticsException{Vendors: e.Vendors, AssessedBy: e.AssessedBy, AssessedOn: e.AssessedOn,
+			Settings: h.statisticsSettings()}
 	}
 	if h.Admin.User == "" {
 		h.console = console.New(h.consentLog.store, opts)

@@ -182,6 +182,21 @@ type StatisticsException struct {
 	NoticeOnly bool `json:"notice_only,omitempty"`
 }
 
+// statisticsSettings are what the site must set in the consoles of the
+// vendors under the statistics exception (trackers.Vendor.StatisticsSettings).
+func (h *Handler) statisticsSettings() []string {
+	var out []string
+	if h.StatisticsException == nil {
+		return nil
+	}
+	for _, v := range h.catalogue.Vendors() {
+		if v.Category == trackers.Statistics {
+			out = append(out, v.StatisticsSettings...)
+		}
+	}
+	return out
+}
+
 // validate checks what trackers.UnderStatisticsException does not: that
 // the assessment says who made it and when.
 func (e *StatisticsException) validate(now time.Time) error {
@@ -256,6 +271,10 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("cookie_consent: rules: %w", err)
 	}
 	h.catalogue, h.rewriting = cat, cat
+	if settings := h.statisticsSettings(); len(settings) > 0 {
+		h.logger.Info("statistics_exception: for the exempt vendors to stay statistics only, set these in their own consoles",
+			zap.Strings("settings", settings))
+	}
 	if h.ConsentMode == "advanced" {
 		if h.rewriting, err = trackers.New(withoutVendors(vendors, consentModeVendors), rules); err != nil {
 			return fmt.Errorf("cookie_consent: rules: %w", err)

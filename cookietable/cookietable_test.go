@@ -455,15 +455,7 @@ func TestFragment(t *testing.T) {
 					t.Fatalf("byte %d is %#x: the fragment must be ASCII to suit the page's charset", i, c)
 				}
 			}
-			d := xml.NewDecoder(bytes.NewReader(append(append([]byte("<div>"), b...), "</div>"...)))
-			d.Entity = xml.HTMLEntity
-			for {
-				if _, err := d.Token(); err == io.EOF {
-					break
-				} else if err != nil {
-					t.Fatalf("not well-formed XML: %v\n%s", err, b)
-				}
-			}
+			assertWellFormedXML(t, b)
 			nodes, err := html.ParseFragment(bytes.NewReader(b), &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div})
 			if err != nil {
 				t.Fatal(err)
@@ -516,6 +508,21 @@ func TestPageDownloadsKeepLanguage(t *testing.T) {
 	for _, want := range []string{`href="?format=csv&amp;lang=cy"`, `href="?format=json&amp;lang=cy"`} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("Welsh page lacks %s", want)
+		}
+	}
+}
+
+// assertWellFormedXML fails t unless fragment b is well-formed XML, as an
+// XHTML page needs it.
+func assertWellFormedXML(t *testing.T, b []byte) {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(append(append([]byte("<div>"), b...), "</div>"...)))
+	d.Entity = xml.HTMLEntity
+	for {
+		if _, err := d.Token(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("not well-formed XML: %v\n%s", err, b)
 		}
 	}
 }

@@ -5,8 +5,6 @@ package cookietable
 
 import (
 	"bytes"
-	"encoding/xml"
-	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -248,15 +246,7 @@ func TestStatisticsFragment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := xml.NewDecoder(bytes.NewReader(append(append([]byte("<div>"), b...), "</div>"...)))
-	d.Entity = xml.HTMLEntity
-	for {
-		if _, err := d.Token(); err == io.EOF {
-			break
-		} else if err != nil {
-			t.Fatalf("not well-formed XML: %v\n%s", err, b)
-		}
-	}
+	assertWellFormedXML(t, b)
 	doc, err := html.Parse(bytes.NewReader(b))
 	if err != nil {
 		t.Fatal(err)

@@ -59,6 +59,15 @@ var Builtin = []Vendor{
 	},
 	{
 		ID: "google-analytics", Name: "Google Analytics", Category: Analytics,
+		// consent-mode.js turns the rest off on the page (Google signals, ad
+		// personalisation, ad data); the property must agree.
+		StatisticsSettings: []string{
+			"Google Analytics: turn off Google signals (Admin, Data collection)",
+			"Google Analytics: link no Google Ads, Display & Video 360 or other advertising product",
+			"Google Analytics: turn off data sharing with Google products and services, and for modelling contributions and business insights",
+			"Google Analytics: send no User-ID or other identifier of a person",
+			"Google Analytics: keep data retention as short as the reports need",
+		},
 		Hosts: []string{"google-analytics.com", "analytics.google.com", "googletagmanager.com", "stats.g.doubleclick.net"},
 		// The loaders of every generation name the script they load:
 		// urchin.js, ga.js and dc.js (async _gaq and document.write

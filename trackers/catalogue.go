@@ -89,8 +89,10 @@ type Vendor struct {
 	PrivacyURL string
 	// NotStatistics, when set, says why the vendor cannot run under the
 	// statistics exception whatever its category: session replay, a tag
-	// loader, an unknown vendor.
-	NotStatistics string
+	// loader, an unknown vendor. StatisticsSettings are what the site must
+	// set in the vendor's own console for its use to stay statistics only.
+	NotStatistics      string
+	StatisticsSettings []string
 
 	sigs []signature
 }

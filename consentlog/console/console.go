@@ -71,6 +71,7 @@ type StatisticsException struct {
 	Vendors    []string // the vendors or site rules that run under it
 	AssessedBy string   // who assessed them
 	AssessedOn string   // when, YYYY-MM-DD
+	Settings   []string // what the site must set in the vendors' own consoles
 }
 
 //go:embed templates/*.html assets/console.css

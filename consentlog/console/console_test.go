@@ -441,12 +441,14 @@ func TestStatsShowsTheException(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.h = console.New(f.store, console.Options{Prefix: prefix, User: func(r *http.Request) string { return r.Header.Get("X-Test-User") },
-		Statistics: &console.StatisticsException{Vendors: []string{"google-analytics", "<b>stats</b>"}, AssessedBy: "Siân O'Brien <DPO>", AssessedOn: "2026-03-02"}})
+		Statistics: &console.StatisticsException{Vendors: []string{"google-analytics", "<b>stats</b>"}, AssessedBy: "Siân O'Brien <DPO>", AssessedOn: "2026-03-02",
+			Settings: []string{"Google Analytics: turn off Google signals & ad links"}}})
 	body := wantStatus(t, f.get(prefix+"/stats?from=2025-03-01&to=2025-03-04"), http.StatusOK)
 	wantContains(t, body, `<h2 id="statistics-exception">Statistics without consent (UK statistical-purposes exception)</h2>`,
 		"<li><code>google-analytics</code></li><li><code>&lt;b&gt;stats&lt;/b&gt;</code></li>",
 		"Assessed by Siân O&#39;Brien &lt;DPO&gt; on 2026-03-02.",
-		"From 2025-03-01 to 2025-03-04, objections: 2 (those of a browser’s GPC signal included); objections withdrawn: 1.")
+		"From 2025-03-01 to 2025-03-04, objections: 2 (those of a browser’s GPC signal included); objections withdrawn: 1.",
+		"<li>Google Analytics: turn off Google signals &amp; ad links</li>")
 	if strings.Contains(body, "<b>stats</b>") || strings.Contains(body, "<DPO>") {
 		t.Error("the assessment is not escaped")
 	}
