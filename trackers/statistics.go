@@ -38,6 +38,9 @@ func UnderStatisticsException(vendors []Vendor, rules []Rule, names []string) ([
 			if r.Category != Analytics && r.Category != Statistics {
 				return nil, nil, fmt.Errorf("trackers: statistics exception: rule %q is %s, not analytics", name, r.Category)
 			}
+			if why := notStatisticsRule(r, vendors); why != "" {
+				return nil, nil, fmt.Errorf("trackers: statistics exception: rule %q cannot run without consent: %s", name, why)
+			}
 			rules[i].Category, found = Statistics, true
 		}
 		for i, v := range vendors {
@@ -68,4 +71,69 @@ func statisticsCandidates(vendors []Vendor) []string {
 		}
 	}
 	return ids
+}
+
+// notStatisticsHosts are tools that are not statistics whatever a site's
+// rule calls them, beyond the catalogue's own vendors: session replay and
+// heatmaps, and advertising measurement. A rule on one of these hosts (or
+// a subdomain), or an inline rule naming one, is refused.
+var notStatisticsHosts = map[string]string{
+	"clarity.ms":           "Microsoft Clarity records sessions and heatmaps",
+	"mouseflow.com":        "Mouseflow records sessions and heatmaps",
+	"crazyegg.com":         "Crazy Egg records sessions and heatmaps",
+	"fullstory.com":        "FullStory records sessions",
+	"luckyorange.com":      "Lucky Orange records sessions and heatmaps",
+	"luckyorange.net":      "Lucky Orange records sessions and heatmaps",
+	"smartlook.com":        "Smartlook records sessions",
+	"smartlook.cloud":      "Smartlook records sessions",
+	"inspectlet.com":       "Inspectlet records sessions",
+	"bat.bing.com":         "Microsoft Advertising's tag measures advertising",
+	"snap.licdn.com":       "LinkedIn's Insight Tag measures advertising",
+	"px.ads.linkedin.com":  "LinkedIn's Insight Tag measures advertising",
+	"analytics.tiktok.com": "the TikTok Pixel measures advertising",
+	"ct.pinterest.com":     "the Pinterest Tag measures advertising",
+	"s.pinimg.com":         "the Pinterest Tag measures advertising",
+	"sc-static.net":        "the Snap Pixel measures advertising",
+	"tr.snapchat.com":      "the Snap Pixel measures advertising",
+}
+
+// notStatisticsRule says why a site rule cannot be statistics: it covers a
+// catalogue vendor that cannot be, or a host of notStatisticsHosts. A rule
+// is only as trustworthy as what it matches.
+func notStatisticsRule(r Rule, vendors []Vendor) string {
+	pattern := r.Pattern
+	for host, why := range notStatisticsHosts {
+		if r.Inline && strings.Contains(strings.ToLower(pattern), host) {
+			return why
+		}
+	}
+	c, err := New(vendors, nil)
+	if err != nil {
+		return err.Error()
+	}
+	var v *Vendor
+	if r.Inline {
+		v = c.MatchInline([]byte(r.Pattern))
+	} else {
+		for _, prefix := range []string{"https://", "http://", "//", "*."} {
+			pattern = strings.TrimPrefix(pattern, prefix)
+		}
+		host, _, _ := strings.Cut(pattern, "/")
+		for h := strings.ToLower(host); h != ""; {
+			if why, ok := notStatisticsHosts[h]; ok {
+				return why
+			}
+			_, h, _ = strings.Cut(h, ".")
+		}
+		v = c.MatchURL("https://" + pattern)
+	}
+	switch {
+	case v == nil:
+		return ""
+	case v.NotStatistics != "":
+		return "it covers " + v.Name + ": " + v.NotStatistics
+	case v.Category != Analytics && v.Category != Statistics:
+		return "it covers " + v.Name + ", which is " + string(v.Category)
+	}
+	return ""
 }

@@ -52,6 +52,22 @@ func TestUnderStatisticsException(t *testing.T) {
 			t.Errorf("%s: error %v, want one saying %q", tc.name, err, tc.err)
 		}
 	}
+	// A site rule is only as good as what it matches.
+	for _, r := range []Rule{
+		{Pattern: "static.hotjar.com", Category: Analytics},
+		{Pattern: "www.googletagmanager.com/gtag/js?id=AW-", Category: Analytics},
+		{Pattern: "www.clarity.ms/tag", Category: Analytics},
+		{Pattern: "bat.bing.com", Category: Analytics},
+		{Pattern: "clarity.ms/tag/", Category: Analytics, Inline: true},
+		{Pattern: "_hjSettings", Category: Analytics, Inline: true},
+	} {
+		if _, _, err := UnderStatisticsException(Builtin, []Rule{r}, []string{r.Pattern}); err == nil || !strings.Contains(err.Error(), "cannot run without consent") {
+			t.Errorf("rule %+v under the exception: error %v", r, err)
+		}
+	}
+	if _, _, err := UnderStatisticsException(Builtin, []Rule{{Pattern: "www.google-analytics.com/g/collect", Category: Analytics}}, []string{"www.google-analytics.com/g/collect"}); err != nil {
+		t.Errorf("a rule covering Google Analytics: %v", err)
+	}
 	if _, _, err := UnderStatisticsException(Builtin, rules, nil); err == nil {
 		t.Error("no names: no error")
 	}
