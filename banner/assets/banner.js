@@ -432,7 +432,12 @@
   // on another page: the server says what it is (the cookie is HttpOnly).
   addEventListener('pageshow', function (e) {
     if (e.persisted) fetch(root.getAttribute('data-cg-prefix') + '/choice', { headers: { Accept: 'application/json' } })
-      .then(function (r) { return r.json(); }).then(function (res) { if (res.decided) apply(res, 1); }, function () {});
+      .then(function (r) { return r.json(); }).then(function (res) {
+        // An objection alone, made elsewhere, is no choice but still ends
+        // the statistics running here.
+        if (res.decided) apply(res, 1);
+        else if (granted().indexOf('statistics') >= 0 && res.granted.indexOf('statistics') < 0) location.reload();
+      }, function () {});
   });
 
   if (granted().length) watch();
