@@ -56,6 +56,7 @@ type Text struct {
 	// Statistics under the exception (Page.Statistics): the first layer's
 	// sentence and button, and what it says after an objection.
 	StatisticsNotice   string                  `json:"statisticsNotice"`
+	StatisticsShort    string                  `json:"statisticsNoticeShort"` // at phone widths, as IntroShort
 	ObjectStatistics   string                  `json:"objectStatistics"`
 	StatisticsObjected string                  `json:"statisticsObjected"`
 	StatisticsGPC      string                  `json:"statisticsGPC"`

@@ -43,7 +43,14 @@ func TestStatisticsInTheBanner(t *testing.T) {
 					}
 					return
 				}
-				if !strings.Contains(body, `<p class="cg-stats">`+string(asciiOnly([]byte(escapeText(tc.say))))+`</p>`) {
+				class := `<p class="cg-stats">`
+				if tc.button {
+					class = `<p class="cg-stats cg-long">`
+					if short := `<p class="cg-stats cg-short">` + string(asciiOnly([]byte(escapeText(tx.StatisticsShort)))) + `</p>`; !strings.Contains(body, short) {
+						t.Errorf("the first layer lacks its phone sentence %q", tx.StatisticsShort)
+					}
+				}
+				if !strings.Contains(body, class+string(asciiOnly([]byte(escapeText(tc.say))))+`</p>`) {
 					t.Errorf("the first layer does not say %q", tc.say)
 				}
 				if strings.Contains(body, object) != tc.button {
@@ -57,7 +64,7 @@ func TestStatisticsInTheBanner(t *testing.T) {
 				}
 			})
 		}
-		if tx.StatisticsNotice == "" || tx.ObjectStatistics == "" || tx.StatisticsObjected == "" || tx.StatisticsGPC == "" || tx.Categories["statistics"].Name == "" {
+		if tx.StatisticsNotice == "" || tx.StatisticsShort == "" || tx.ObjectStatistics == "" || tx.StatisticsObjected == "" || tx.StatisticsGPC == "" || tx.Categories["statistics"].Name == "" {
 			t.Errorf("%s: statistics wording missing", locale)
 		}
 	}
@@ -94,7 +101,7 @@ func TestStatisticsNotice(t *testing.T) {
 		body := string(Body(p))
 		_, notice, _ := strings.Cut(body, `<section id="cg-banner" class="cg-banner cg-notice"`)
 		notice, _, _ = strings.Cut(notice, "</section>")
-		for _, want := range []string{`value="object"`, `value="dismiss"`, `value="settings"`, `class="cg-stats"`} {
+		for _, want := range []string{`value="object"`, `value="dismiss"`, `value="settings"`, `class="cg-stats cg-long"`, `class="cg-stats cg-short"`} {
 			if !strings.Contains(notice, want) {
 				t.Errorf("%s notice lacks %s", locale, want)
 			}

@@ -65,7 +65,7 @@ func TestStatisticsRunUntilTheVisitorObjects(t *testing.T) {
 	if !strings.Contains(page, `consent-mode.js" data-granted="statistics"`) {
 		t.Error("Consent Mode is not told statistics are granted (analytics_storage) before the choice")
 	}
-	for _, want := range []string{"We also collect statistics about how the site is used", `name="action" value="object"`, `value="statistics" checked`} {
+	for _, want := range []string{"We collect statistics about how the site is used", `name="action" value="object"`, `value="statistics" checked`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the banner lacks %q", want)
 		}

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -113,4 +115,35 @@ func TestStatisticsNotice(t *testing.T) {
 		t.Errorf("the next page's notice is %s, want absent", s)
 	}
 	e.noExceptions()
+}
+
+// TestStatisticsPhone: at 390×844 the notice stays under a third of the
+// screen, as the banner without statistics does, in English and Welsh. The
+// banner with the statistics sentence and a fourth button is taller (37%,
+// 40% in Welsh): it must stay under 45%. With UPDATE_SCREENSHOTS=1 they go
+// to testdata/screenshots.
+func TestStatisticsPhone(t *testing.T) {
+	dir := t.TempDir()
+	if os.Getenv("UPDATE_SCREENSHOTS") == "1" {
+		dir = filepath.Join("testdata", "screenshots")
+	}
+	for _, mode := range []struct {
+		name, opt string
+		most      float64 // of the screen's height
+	}{{"statistics", "", 0.45}, {"notice", "\tnotice_only\n", 1.0 / 3}} {
+		t.Run(mode.name, func(t *testing.T) {
+			e := newEnvWith(t, "statistics_exception google-analytics {\n\tassessed_by \"Jo Evans, DPO\"\n\tassessed_on 2026-03-01\n"+mode.opt+"}", "")
+			e.viewport(390, 844, true, 2)
+			for _, tc := range []struct{ name, page string }{{"390", "/"}, {"cy-390", "/cy/index.html"}} {
+				e.load(tc.page)
+				h := evalJS[float64](e, `document.getElementById('cg-banner').getBoundingClientRect().height`)
+				vh := evalJS[float64](e, `innerHeight`)
+				t.Logf("%s %s: the banner is %.0fpx of %.0fpx, %.1f%% of the screen", mode.name, tc.page, h, vh, 100*h/vh)
+				if h >= vh*mode.most {
+					t.Errorf("%s: at 390×844 the %s banner is %.0fpx of %.0fpx, want under %.0f%%", tc.page, mode.name, h, vh, 100*mode.most)
+				}
+				shoot(t, e, filepath.Join(dir, mode.name+"-"+tc.name+".png"))
+			}
+		})
+	}
 }
