@@ -52,6 +52,24 @@ func TestStatisticsException(t *testing.T) {
 	if txt := evalJS[string](e, `document.querySelector('#cg-banner .cg-stats').textContent`); !strings.Contains(txt, "you can object") {
 		t.Errorf("the first layer says %q about statistics", txt)
 	}
+	// Objecting is as easy as rejecting: the same control, as prominent.
+	bs := controlStyles(t, e, `#cg-banner .cg-actions > *`)
+	var reject, object *controlStyle
+	for i := range bs {
+		switch bs[i].Text {
+		case "Reject all cookies":
+			reject = &bs[i]
+		case "Object to statistics":
+			object = &bs[i]
+		}
+	}
+	if reject == nil || object == nil {
+		t.Fatalf("banner controls %+v: want Reject all and Object to statistics", bs)
+	}
+	if o, r := *object, *reject; o.Tag != r.Tag || o.Class != r.Class || o.FontWeight != r.FontWeight || o.FontSize != r.FontSize ||
+		o.Color != r.Color || o.Background != r.Background || !within(o.Width, r.Width, 0.10) || !within(o.Height, r.Height, 0.10) {
+		t.Errorf("Object to statistics %+v is not as prominent as Reject all %+v", o, r)
+	}
 	axeCheck(t, e, "banner with statistics", "", "#cg-root")
 	e.openSettingsFromBanner()
 	if !evalJS[bool](e, `document.getElementById('cg-c-statistics').checked && !document.getElementById('cg-c-analytics').checked`) {
