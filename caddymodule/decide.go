@@ -10,7 +10,6 @@ import (
 	"github.com/consentgate/consentgate/consent"
 	"github.com/consentgate/consentgate/consentlog"
 	"github.com/consentgate/consentgate/internal/ratelimit"
-	"github.com/consentgate/consentgate/trackers"
 )
 
 // choice is one decision about to be recorded: what was chosen, and where.
@@ -42,21 +41,10 @@ func (h *Handler) recordChoice(w http.ResponseWriter, r *http.Request, prev cons
 			in.Granted = nil // an objection alone: no consent yet
 		}
 		in.Event, in.Method, in.GPC, in.Locale, in.URL = event, c.Method, prev.GPC, c.locale, c.page
-		in.ConsentMode = consentlog.ConsentMode(consent.ConsentModeFor(allowed(after)))
+		in.ConsentMode = consentlog.ConsentMode(consent.ConsentModeFor(after.Runs()))
 		h.record(r, in)
 	}
 	return after
-}
-
-// allowed is every optional category that runs for v, statistics included.
-func allowed(v consent.Visitor) []trackers.Category {
-	var out []trackers.Category
-	for _, c := range trackers.Optional {
-		if v.Allows(c) && (c != trackers.Statistics || v.Statistics) {
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 // gpcChoice applies Global Privacy Control for a visitor who has not chosen:

@@ -86,7 +86,7 @@ func (h *Handler) serveChoice(w http.ResponseWriter, r *http.Request) error {
 	after := h.recordChoice(w, r, prev, c)
 	if js {
 		w.Header().Set("Content-Type", "application/json")
-		return json.NewEncoder(w).Encode(choiceResponse{ID: after.Decision.ID, Granted: categoryStrings(allowed(after)), Version: after.Decision.Version, Decided: after.Decided})
+		return json.NewEncoder(w).Encode(choiceResponse{ID: after.Decision.ID, Granted: categoryStrings(after.Runs()), Version: after.Decision.Version, Decided: after.Decided})
 	}
 	// The page says what was saved in its #cg-saved message, which CSS
 	// shows when it is the target: without JavaScript too. (SafeReturn
@@ -106,7 +106,7 @@ func (h *Handler) serveChoice(w http.ResponseWriter, r *http.Request) error {
 // choice made on another page. The same origin reads it; others cannot.
 func (h *Handler) serveCurrentChoice(w http.ResponseWriter, r *http.Request) error {
 	v := h.visitorOf(r)
-	resp := choiceResponse{Granted: categoryStrings(allowed(v)), Version: h.consentPolicy().Version, Decided: v.Decided}
+	resp := choiceResponse{Granted: categoryStrings(v.Runs()), Version: h.consentPolicy().Version, Decided: v.Decided}
 	if v.Decided {
 		resp.ID = v.Decision.ID
 	}

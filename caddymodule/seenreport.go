@@ -51,7 +51,7 @@ func (h *Handler) serveSeen(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Only something that runs sets cookies to report: a consented
 	// category, or statistics under the exception.
-	if len(allowed(h.visitorOf(r))) == 0 {
+	if len(h.visitorOf(r).Runs()) == 0 {
 		return caddyhttp.Error(http.StatusForbidden, errors.New("cookie_consent: seen: a report from a visitor for whom nothing runs"))
 	}
 	if ok, _ := seenReports.Take(clientIP(r), time.Now()); !ok {

@@ -172,3 +172,24 @@ func TestDismissTheNotice(t *testing.T) {
 		t.Error("a choice after the notice forgot it")
 	}
 }
+
+// Runs names statistics only where the site has the exception and the
+// visitor has not objected, beside what they consented to.
+func TestRuns(t *testing.T) {
+	media := Decision{Granted: cats(trackers.Media)}
+	for _, tc := range []struct {
+		v    Visitor
+		want []trackers.Category
+	}{
+		{Visitor{}, nil},
+		{Visitor{Statistics: true}, cats(trackers.Statistics)},
+		{Visitor{Statistics: true, GPC: true}, nil},
+		{Visitor{Decided: true, Decision: media}, cats(trackers.Media)},
+		{Visitor{Decided: true, Decision: media, Statistics: true}, cats(trackers.Media, trackers.Statistics)},
+		{Visitor{Decided: true, Decision: Decision{Granted: cats(trackers.Media), Objected: true}, Statistics: true}, cats(trackers.Media)},
+	} {
+		if got := tc.v.Runs(); !slices.Equal(got, tc.want) {
+			t.Errorf("%+v: Runs() = %v, want %v", tc.v, got, tc.want)
+		}
+	}
+}

@@ -54,6 +54,19 @@ func (v Visitor) Allows(c trackers.Category) bool {
 	return v.Decided && v.Decision.Allows(c)
 }
 
+// Runs lists the optional categories that run for the visitor: those
+// consented to, and statistics where the site runs them under the exception
+// and the visitor does not object.
+func (v Visitor) Runs() []trackers.Category {
+	var out []trackers.Category
+	for _, c := range trackers.Optional {
+		if v.Allows(c) && (c != trackers.Statistics || v.Statistics) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // GrantsAll reports whether nothing is held for the visitor, so that a page
 // needs no run-time guard.
 func (v Visitor) GrantsAll() bool {

@@ -28,6 +28,10 @@ func UnderStatisticsException(vendors []Vendor, rules []Rule, names []string) ([
 	if len(names) == 0 {
 		return nil, nil, fmt.Errorf("trackers: statistics exception: no vendor or rule named")
 	}
+	known, err := New(vendors, nil) // what a site rule may cover (notStatisticsRule)
+	if err != nil {
+		return nil, nil, err
+	}
 	vendors, rules = slices.Clone(vendors), slices.Clone(rules)
 	for _, name := range names {
 		found := false
@@ -38,7 +42,7 @@ func UnderStatisticsException(vendors []Vendor, rules []Rule, names []string) ([
 			if r.Category != Analytics && r.Category != Statistics {
 				return nil, nil, fmt.Errorf("trackers: statistics exception: rule %q is %s, not analytics", name, r.Category)
 			}
-			if why := notStatisticsRule(r, vendors); why != "" {
+			if why := notStatisticsRule(r, known); why != "" {
 				return nil, nil, fmt.Errorf("trackers: statistics exception: rule %q cannot run without consent: %s", name, why)
 			}
 			rules[i].Category, found = Statistics, true
@@ -98,18 +102,14 @@ var notStatisticsHosts = map[string]string{
 }
 
 // notStatisticsRule says why a site rule cannot be statistics: it covers a
-// catalogue vendor that cannot be, or a host of notStatisticsHosts. A rule
+// vendor of c that cannot be, or a host of notStatisticsHosts. A rule
 // is only as trustworthy as what it matches.
-func notStatisticsRule(r Rule, vendors []Vendor) string {
+func notStatisticsRule(r Rule, c *Catalogue) string {
 	pattern := r.Pattern
 	for host, why := range notStatisticsHosts {
 		if r.Inline && strings.Contains(strings.ToLower(pattern), host) {
 			return why
 		}
-	}
-	c, err := New(vendors, nil)
-	if err != nil {
-		return err.Error()
 	}
 	var v *Vendor
 	if r.Inline {
